@@ -1,0 +1,203 @@
+//! The command line, as clap reads it.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Salal Clinic from the command line: set up a clinic, find patients, record doses.
+#[derive(Debug, Parser)]
+#[command(name = "salal", version, about)]
+pub(crate) struct Cli {
+    /// The clinic's data folder (also SALAL_DATA_DIR).
+    #[arg(
+        long,
+        env = "SALAL_DATA_DIR",
+        global = true,
+        default_value = "salal-data"
+    )]
+    pub(crate) data_dir: PathBuf,
+    /// Language of messages: en or es (also SALAL_LANG; default: the user's).
+    #[arg(long, env = "SALAL_LANG", global = true)]
+    pub(crate) lang: Option<String>,
+    /// Who is acting (also SALAL_USER); the password comes from SALAL_PASSWORD or a prompt.
+    #[arg(long, env = "SALAL_USER", global = true)]
+    pub(crate) user: Option<String>,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// First-run setup: creates the encrypted database, the clinic and its administrator.
+    Init {
+        /// The clinic's name.
+        #[arg(long)]
+        clinic: String,
+        /// The administrator's user name.
+        #[arg(long)]
+        admin: String,
+        /// The administrator's full name.
+        #[arg(long, default_value = "")]
+        display_name: String,
+    },
+    /// Adds a deterministic synthetic clinic's patients (sets up a demo clinic first if needed).
+    Demo {
+        /// How many patients.
+        #[arg(long)]
+        patients: usize,
+        /// Random seed: the same seed gives the same patients.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Date the ages are computed from (YYYY-MM-DD; default today).
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Leave dose histories out (for very large search benchmarks).
+        #[arg(long)]
+        without_doses: bool,
+    },
+    /// Finds patients by name parts and/or birth date; prints id, name, birth date.
+    Search {
+        /// What to look for, e.g. "garcia lopez" or "3/7/2019".
+        query: String,
+        /// At most this many matches.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Patients.
+    #[command(subcommand)]
+    Patient(Box<PatientCommand>),
+    /// Doses and other immunization records.
+    #[command(subcommand)]
+    Dose(Box<DoseCommand>),
+    /// Records a patient's consent choices.
+    Consent(ConsentArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PatientCommand {
+    /// Shows demographics, consent choices and the immunization history.
+    Show {
+        /// Patient id.
+        id: String,
+    },
+    /// Registers a patient.
+    Add(Box<PatientArgs>),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PatientArgs {
+    #[arg(long)]
+    pub(crate) first: String,
+    #[arg(long, default_value = "")]
+    pub(crate) middle: String,
+    #[arg(long)]
+    pub(crate) last: String,
+    #[arg(long, default_value = "")]
+    pub(crate) second_last: String,
+    /// YYYY-MM-DD.
+    #[arg(long)]
+    pub(crate) birth_date: String,
+    /// F, M, X or U.
+    #[arg(long, default_value = "U")]
+    pub(crate) sex: String,
+    #[arg(long, default_value = "")]
+    pub(crate) birth_certificate: String,
+    #[arg(long, default_value = "")]
+    pub(crate) guardian: String,
+    /// Register even if likely duplicates exist.
+    #[arg(long)]
+    pub(crate) force: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum DoseCommand {
+    /// Records one dose, refusal, contraindication or evidence of immunity.
+    Add(Box<DoseArgs>),
+    /// Records every line of a JSON Lines file ({"patient": ID, ...fields}); prints
+    /// "saved ID" as each is safely on disk. Lines with an "id" already saved are skipped.
+    Import {
+        /// The file.
+        file: PathBuf,
+    },
+    /// Marks a record "entered in error".
+    Error {
+        /// The record's id.
+        id: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DoseArgs {
+    /// Patient id.
+    #[arg(long)]
+    pub(crate) patient: String,
+    /// administered, historical, refusal, contraindication or evidence_of_immunity.
+    #[arg(long, default_value = "administered")]
+    pub(crate) kind: String,
+    /// Vaccine CVX code.
+    #[arg(long, default_value = "")]
+    pub(crate) cvx: String,
+    /// YYYY-MM-DD (default today).
+    #[arg(long)]
+    pub(crate) date: Option<String>,
+    #[arg(long, default_value = "")]
+    pub(crate) ndc: String,
+    #[arg(long, default_value = "")]
+    pub(crate) mvx: String,
+    #[arg(long, default_value = "")]
+    pub(crate) lot: String,
+    /// Lot expiry, YYYY-MM-DD.
+    #[arg(long)]
+    pub(crate) expires: Option<String>,
+    #[arg(long, default_value = "")]
+    pub(crate) amount: String,
+    #[arg(long, default_value = "")]
+    pub(crate) route: String,
+    #[arg(long, default_value = "")]
+    pub(crate) site: String,
+    #[arg(long, default_value = "")]
+    pub(crate) vfc: String,
+    #[arg(long, default_value = "")]
+    pub(crate) funding: String,
+    #[arg(long, default_value = "")]
+    pub(crate) provider: String,
+    /// Information source of a historical dose (NIP001).
+    #[arg(long, default_value = "")]
+    pub(crate) source: String,
+    /// Refusal reason (NIP002).
+    #[arg(long, default_value = "")]
+    pub(crate) reason: String,
+    /// Contraindication or immunity code.
+    #[arg(long, default_value = "")]
+    pub(crate) observation: String,
+    /// Record it even though the lot had expired.
+    #[arg(long)]
+    pub(crate) confirm_expired_lot: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ConsentArgs {
+    /// Patient id.
+    #[arg(long)]
+    pub(crate) patient: String,
+    /// The patient declines registry participation.
+    #[arg(long, conflicts_with = "participate")]
+    pub(crate) opt_out: bool,
+    /// The patient takes part in the registry again.
+    #[arg(long)]
+    pub(crate) participate: bool,
+    /// Reason for opting out.
+    #[arg(long, default_value = "")]
+    pub(crate) reason: String,
+    /// The signed decline form is on file.
+    #[arg(long)]
+    pub(crate) form_on_file: bool,
+    /// The family declines health-promotion mailings.
+    #[arg(long, conflicts_with = "accept_mailings")]
+    pub(crate) decline_mailings: bool,
+    /// The family accepts mailings again.
+    #[arg(long)]
+    pub(crate) accept_mailings: bool,
+}

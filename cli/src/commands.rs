@@ -1,0 +1,440 @@
+//! What each subcommand does, on top of `salal_clinic`.
+
+use crate::args::{Cli, Command, ConsentArgs, DoseArgs, DoseCommand, PatientArgs, PatientCommand};
+use crate::{CliError, unlock};
+use chrono::NaiveDate;
+use salal_clinic::{Clinic, ImportedPatient, KeyringStatus, Session, SetupRequest};
+use salal_core::consent::{Consents, Mailings, RegistryParticipation};
+use salal_core::event::{EventKind, NewEvent};
+use salal_core::i18n::{Lang, UserMessage, format_date, tr, tr_args};
+use salal_core::ids::{EventId, PatientId};
+use salal_core::patient::{PatientDetails, Sex};
+use salal_demo::DemoClinic;
+use std::io::{BufRead, IsTerminal, Write};
+
+/// The administrator and password a demo clinic is created with.
+pub(crate) const DEMO_ADMIN: &str = "admin";
+/// The demo password (overridden by SALAL_PASSWORD).
+pub(crate) const DEMO_PASSWORD: &str = "orchard river demo clinic";
+
+fn date(text: &str, lang: Lang) -> Result<NaiveDate, CliError> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| CliError::input(tr_args(lang, "cli.bad_date", &[("text", text.to_owned())])))
+}
+
+fn patient_id(text: &str, lang: Lang) -> Result<PatientId, CliError> {
+    text.parse()
+        .map_err(|_| CliError::input(tr_args(lang, "cli.bad_id", &[("text", text.to_owned())])))
+}
+
+fn out(text: &str) -> Result<(), CliError> {
+    let mut stdout = std::io::stdout().lock();
+    match writeln!(stdout, "{text}").and_then(|()| stdout.flush()) {
+        Ok(()) => Ok(()),
+        // The reader went away (`salal search x | head -1`): nothing more to say.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => Err(CliError {
+            exit_code: 1,
+            message: e.to_string(),
+        }),
+    }
+}
+
+/// Runs one command.
+pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
+    let chosen_lang = cli
+        .lang
+        .as_deref()
+        .map(str::parse::<Lang>)
+        .transpose()
+        .map_err(|e| CliError::input(e.to_string()))?;
+    let lang = chosen_lang.unwrap_or_default();
+    match cli.command {
+        Command::Init {
+            clinic,
+            admin,
+            display_name,
+        } => init(&cli.data_dir, &clinic, &admin, &display_name, lang),
+        Command::Demo {
+            patients,
+            seed,
+            as_of,
+            without_doses,
+        } => demo(
+            &cli.data_dir,
+            cli.user.as_deref(),
+            patients,
+            seed,
+            as_of.as_deref(),
+            without_doses,
+            lang,
+        ),
+        command => {
+            let clinic = unlock::open(&cli.data_dir, lang)?;
+            let session = unlock::login(&clinic, cli.user.as_deref(), lang)?;
+            let lang = chosen_lang.unwrap_or(session.language());
+            signed_in(&clinic, &session, command, lang)
+        }
+    }
+}
+
+fn init(
+    dir: &std::path::Path,
+    clinic_name: &str,
+    admin: &str,
+    display_name: &str,
+    lang: Lang,
+) -> Result<(), CliError> {
+    let prompt = tr_args(lang, "cli.password_prompt", &[("user", admin.to_owned())]);
+    let password = unlock::secret("SALAL_PASSWORD", &prompt, "cli.needs_password", lang)?;
+    let request = SetupRequest {
+        clinic_name: clinic_name.to_owned(),
+        admin_username: admin.to_owned(),
+        admin_display_name: display_name.to_owned(),
+        admin_password: password,
+        language: lang,
+    };
+    let (_clinic, receipt) =
+        Clinic::setup(dir, &request).map_err(|e| CliError::from_error(&e, lang))?;
+    out(&tr_args(
+        lang,
+        "cli.setup_done",
+        &[
+            ("clinic", clinic_name.to_owned()),
+            ("path", dir.display().to_string()),
+            ("admin", admin.to_owned()),
+        ],
+    ))?;
+    out(tr(lang, "cli.recovery_key"))?;
+    out(receipt.recovery_key.as_str())?;
+    if let KeyringStatus::Unavailable(reason) = receipt.keyring {
+        eprintln!("{} ({reason})", tr(lang, "cli.keyring_unavailable"));
+    }
+    Ok(())
+}
+
+fn demo(
+    dir: &std::path::Path,
+    user: Option<&str>,
+    count: usize,
+    seed: u64,
+    as_of: Option<&str>,
+    without_doses: bool,
+    lang: Lang,
+) -> Result<(), CliError> {
+    let password = std::env::var("SALAL_PASSWORD").unwrap_or_else(|_| DEMO_PASSWORD.to_owned());
+    let (clinic, session) = if Clinic::is_initialized(dir) {
+        let clinic = unlock::open(dir, lang)?;
+        let user = user.unwrap_or(DEMO_ADMIN);
+        let session = clinic
+            .login(user, &password)
+            .map_err(|e| CliError::from_error(&e, lang))?;
+        (clinic, session)
+    } else {
+        let request = SetupRequest {
+            clinic_name: "Salal Demo Clinic".to_owned(),
+            admin_username: user.unwrap_or(DEMO_ADMIN).to_owned(),
+            admin_display_name: "Demo Administrator".to_owned(),
+            admin_password: password.clone(),
+            language: lang,
+        };
+        let (clinic, receipt) =
+            Clinic::setup(dir, &request).map_err(|e| CliError::from_error(&e, lang))?;
+        out(tr(lang, "cli.recovery_key"))?;
+        out(receipt.recovery_key.as_str())?;
+        let session = clinic
+            .login(&request.admin_username, &password)
+            .map_err(|e| CliError::from_error(&e, lang))?;
+        (clinic, session)
+    };
+    let as_of = match as_of {
+        Some(text) => date(text, lang)?,
+        None => clinic.today(),
+    };
+    let mut generator = DemoClinic::new(seed, as_of);
+    if without_doses {
+        generator = generator.without_doses();
+    }
+    let (mut n_patients, mut n_events) = (0usize, 0usize);
+    let mut batch = Vec::with_capacity(1000);
+    let progress = std::io::stderr().is_terminal();
+    for patient in generator.take(count) {
+        n_events += patient.events.len();
+        batch.push(ImportedPatient {
+            details: patient.details,
+            events: patient.events,
+        });
+        if batch.len() == 1000 {
+            n_patients += clinic
+                .import_patients(&session, &batch)
+                .map_err(|e| CliError::from_error(&e, lang))?
+                .len();
+            batch.clear();
+            if progress {
+                eprint!("\r{n_patients}/{count}");
+            }
+        }
+    }
+    n_patients += clinic
+        .import_patients(&session, &batch)
+        .map_err(|e| CliError::from_error(&e, lang))?
+        .len();
+    if progress {
+        eprintln!();
+    }
+    out(&tr_args(
+        lang,
+        "cli.demo_done",
+        &[
+            ("patients", n_patients.to_string()),
+            ("events", n_events.to_string()),
+        ],
+    ))
+}
+
+fn signed_in(
+    clinic: &Clinic,
+    session: &Session,
+    command: Command,
+    lang: Lang,
+) -> Result<(), CliError> {
+    match command {
+        Command::Init { .. } | Command::Demo { .. } => Ok(()),
+        Command::Search { query, limit } => {
+            let found = clinic
+                .search_patients(session, &query, limit)
+                .map_err(|e| CliError::from_error(&e, lang))?;
+            if found.is_empty() {
+                eprintln!("{}", tr_args(lang, "cli.no_matches", &[("query", query)]));
+            }
+            for p in found {
+                out(&format!("{}\t{}\t{}", p.id, p.display_name, p.birth_date))?;
+            }
+            Ok(())
+        }
+        Command::Patient(boxed) => match *boxed {
+            PatientCommand::Show { id } => {
+                show_patient(clinic, session, patient_id(&id, lang)?, lang)
+            }
+            PatientCommand::Add(args) => add_patient(clinic, session, &args, lang),
+        },
+        Command::Dose(boxed) => match *boxed {
+            DoseCommand::Add(args) => {
+                let patient = patient_id(&args.patient, lang)?;
+                let event = event_from_args(&args, clinic, lang)?;
+                let id = clinic
+                    .record_event(session, patient, &event)
+                    .map_err(|e| CliError::from_error(&e, lang))?;
+                out(&id.to_string())
+            }
+            DoseCommand::Import { file } => import_events(clinic, session, &file, lang),
+            DoseCommand::Error { id, reason } => {
+                let id: EventId = id
+                    .parse()
+                    .map_err(|e: salal_core::ids::ParseIdError| CliError::input(e.to_string()))?;
+                clinic
+                    .mark_entered_in_error(session, id, &reason)
+                    .map_err(|e| CliError::from_error(&e, lang))?;
+                out(tr(lang, "cli.saved"))
+            }
+        },
+        Command::Consent(args) => consent(clinic, session, &args, lang),
+    }
+}
+
+fn add_patient(
+    clinic: &Clinic,
+    session: &Session,
+    args: &PatientArgs,
+    lang: Lang,
+) -> Result<(), CliError> {
+    let details = PatientDetails {
+        first_name: args.first.clone(),
+        middle_name: args.middle.clone(),
+        last_name: args.last.clone(),
+        second_last_name: args.second_last.clone(),
+        birth_date: Some(date(&args.birth_date, lang)?),
+        sex: Sex::from_code(&args.sex)
+            .ok_or_else(|| CliError::input(format!("sex: {} (F, M, X, U)", args.sex)))?,
+        birth_certificate_number: args.birth_certificate.clone(),
+        guardian_name: args.guardian.clone(),
+        ..PatientDetails::default()
+    };
+    match clinic.register_patient(session, &details, args.force) {
+        Ok(id) => out(&id.to_string()),
+        Err(salal_clinic::RegisterPatientError::LikelyDuplicates(found)) => {
+            let err = salal_clinic::RegisterPatientError::LikelyDuplicates(found.clone());
+            let mut message = err.localized(lang);
+            for p in found {
+                message.push_str(&format!(
+                    "\n  {}\t{}\t{}",
+                    p.id, p.display_name, p.birth_date
+                ));
+            }
+            Err(CliError::input(message))
+        }
+        Err(e) => Err(CliError::from_error(&e, lang)),
+    }
+}
+
+fn event_from_args(args: &DoseArgs, clinic: &Clinic, lang: Lang) -> Result<NewEvent, CliError> {
+    let kind = EventKind::from_code(&args.kind).ok_or_else(|| {
+        CliError::input(format!(
+            "--kind {}: administered, historical, refusal, contraindication, evidence_of_immunity",
+            args.kind
+        ))
+    })?;
+    Ok(NewEvent {
+        id: None,
+        kind,
+        cvx: args.cvx.clone(),
+        date: Some(match &args.date {
+            Some(text) => date(text, lang)?,
+            None => clinic.today(),
+        }),
+        ndc: args.ndc.clone(),
+        mvx: args.mvx.clone(),
+        lot_number: args.lot.clone(),
+        lot_expiration: args.expires.as_deref().map(|t| date(t, lang)).transpose()?,
+        amount_ml: args.amount.clone(),
+        route: args.route.clone(),
+        site: args.site.clone(),
+        vfc_eligibility: args.vfc.clone(),
+        funding_source: args.funding.clone(),
+        administering_provider: args.provider.clone(),
+        information_source: args.source.clone(),
+        refusal_reason: args.reason.clone(),
+        observation_code: args.observation.clone(),
+        vis: Vec::new(),
+        note: String::new(),
+        confirm_expired_lot: args.confirm_expired_lot,
+    })
+}
+
+/// One line of `dose import`.
+#[derive(serde::Deserialize)]
+struct ImportLine {
+    patient: PatientId,
+    #[serde(flatten)]
+    event: NewEvent,
+}
+
+fn import_events(
+    clinic: &Clinic,
+    session: &Session,
+    file: &std::path::Path,
+    lang: Lang,
+) -> Result<(), CliError> {
+    let reader = std::fs::File::open(file)
+        .map(std::io::BufReader::new)
+        .map_err(|e| CliError::input(format!("{}: {e}", file.display())))?;
+    for (n, line) in reader.lines().enumerate() {
+        let line = line.map_err(|e| CliError::input(format!("{}: {e}", file.display())))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let parsed: ImportLine = serde_json::from_str(&line).map_err(|e| {
+            CliError::input(tr_args(
+                lang,
+                "cli.bad_line",
+                &[
+                    ("line", (n + 1).to_string()),
+                    ("file", file.display().to_string()),
+                    ("details", e.to_string()),
+                ],
+            ))
+        })?;
+        let id = clinic
+            .record_event(session, parsed.patient, &parsed.event)
+            .map_err(|e| CliError::from_error(&e, lang))?;
+        // Printed only after the transaction committed durably: a line here is a promise.
+        out(&format!("saved {id}"))?;
+    }
+    Ok(())
+}
+
+fn consent(
+    clinic: &Clinic,
+    session: &Session,
+    args: &ConsentArgs,
+    lang: Lang,
+) -> Result<(), CliError> {
+    let id = patient_id(&args.patient, lang)?;
+    let record = clinic
+        .patient_record(session, id)
+        .map_err(|e| CliError::from_error(&e, lang))?;
+    let today = clinic.today();
+    let mut consents: Consents = record.patient.consents;
+    if args.opt_out {
+        consents.registry = RegistryParticipation::OptedOut {
+            date: today,
+            reason: args.reason.clone(),
+            form_on_file: args.form_on_file,
+        };
+    }
+    if args.participate {
+        consents.registry = RegistryParticipation::Participating;
+    }
+    if args.decline_mailings {
+        consents.mailings = Mailings::Declined { date: today };
+    }
+    if args.accept_mailings {
+        consents.mailings = Mailings::Accepted;
+    }
+    clinic
+        .set_consents(session, id, &consents)
+        .map_err(|e| CliError::from_error(&e, lang))?;
+    out(tr(lang, "cli.saved"))
+}
+
+fn show_patient(
+    clinic: &Clinic,
+    session: &Session,
+    id: PatientId,
+    lang: Lang,
+) -> Result<(), CliError> {
+    let record = clinic
+        .patient_record(session, id)
+        .map_err(|e| CliError::from_error(&e, lang))?;
+    let p = &record.patient.details;
+    out(&format!("{}\t{}", record.patient.id, p.display_name()))?;
+    if let Some(birth) = p.birth_date {
+        out(&format!(
+            "{}: {}",
+            tr(lang, "field.birth_date"),
+            format_date(lang, birth)
+        ))?;
+    }
+    out(&format!(
+        "registry: {:?}; mailings: {:?}",
+        record.patient.consents.registry, record.patient.consents.mailings
+    ))?;
+    let line = |view: &salal_clinic::EventView| {
+        let e = &view.event.details;
+        let when = e.date.map(|d| format_date(lang, d)).unwrap_or_default();
+        let mut text = format!(
+            "    {when}  {} ({})  {}  {}",
+            view.vaccine_name,
+            e.cvx,
+            tr(lang, &format!("event_kind.{}", e.kind.code())),
+            e.lot_number
+        );
+        if view.event.entered_in_error {
+            text.push_str(&format!("  [{}]", tr(lang, "cli.entered_in_error")));
+        }
+        text
+    };
+    for group in &record.groups {
+        out(&format!(
+            "  {}",
+            tr(lang, &format!("vaccine_group.{}", group.group))
+        ))?;
+        for view in &group.events {
+            out(&line(view))?;
+        }
+    }
+    for view in &record.other {
+        out(&line(view))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,312 @@
+//! The errors of the clinic's use cases: one enum per use case, each variant
+//! with a message in English and Spanish that says what is wrong and what to do.
+
+use chrono::{DateTime, Utc};
+use salal_core::event::EventFieldError;
+use salal_core::i18n::{Lang, UserMessage, format_date, tr};
+use salal_core::patient::{PatientFieldError, PatientSummary};
+use salal_store::StoreError;
+
+use crate::password::PasswordRuleError;
+
+/// Joins several field messages into one text.
+fn joined<E: UserMessage>(errors: &[E], lang: Lang) -> String {
+    errors
+        .iter()
+        .map(|e| e.localized(lang))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Errors shared by the simpler use cases.
+#[derive(Debug, thiserror::Error)]
+pub enum ClinicError {
+    /// The signed-in user's roles do not allow this.
+    #[error("not permitted")]
+    NotPermitted,
+    /// No such patient.
+    #[error("patient not found")]
+    PatientNotFound,
+    /// No such immunization event.
+    #[error("record not found")]
+    EventNotFound,
+    /// No such user.
+    #[error("user not found")]
+    UserNotFound,
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl UserMessage for ClinicError {
+    fn message_key(&self) -> &'static str {
+        match self {
+            ClinicError::NotPermitted => "error.not_permitted",
+            ClinicError::PatientNotFound => "error.patient.not_found",
+            ClinicError::EventNotFound => "error.event.not_found",
+            ClinicError::UserNotFound => "error.user.not_found",
+            ClinicError::Store(e) => e.message_key(),
+        }
+    }
+    fn message_args(&self, lang: Lang) -> Vec<(&'static str, String)> {
+        match self {
+            ClinicError::Store(e) => e.message_args(lang),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// First-run setup failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// A required field is empty.
+    #[error("required field {0} is empty")]
+    Required(&'static str),
+    /// The administrator's password breaks a rule.
+    #[error(transparent)]
+    WeakPassword(#[from] PasswordRuleError),
+    /// The store could not be created.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl UserMessage for SetupError {
+    fn message_key(&self) -> &'static str {
+        match self {
+            SetupError::Required(_) => "error.patient.required",
+            SetupError::WeakPassword(e) => e.message_key(),
+            SetupError::Store(e) => e.message_key(),
+        }
+    }
+    fn message_args(&self, lang: Lang) -> Vec<(&'static str, String)> {
+        match self {
+            SetupError::Required(field) => {
+                vec![("field", tr(lang, &format!("field.{field}")).to_owned())]
+            }
+            SetupError::WeakPassword(e) => e.message_args(lang),
+            SetupError::Store(e) => e.message_args(lang),
+        }
+    }
+}
+
+/// Signing in failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    /// Unknown user or wrong password (deliberately not saying which).
+    #[error("user name or password is wrong")]
+    BadCredentials,
+    /// Too many failed attempts.
+    #[error("account locked until {until}")]
+    LockedOut {
+        /// When the lock ends.
+        until: DateTime<Utc>,
+    },
+    /// The password is older than the expiry period, or was reset by an administrator.
+    #[error("the password must be changed")]
+    PasswordExpired,
+    /// The account was disabled.
+    #[error("account disabled")]
+    AccountDisabled,
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl UserMessage for LoginError {
+    fn message_key(&self) -> &'static str {
+        match self {
+            LoginError::BadCredentials => "error.login.bad_credentials",
+            LoginError::LockedOut { .. } => "error.login.locked_out",
+            LoginError::PasswordExpired => "error.login.password_expired",
+            LoginError::AccountDisabled => "error.login.account_disabled",
+            LoginError::Store(e) => e.message_key(),
+        }
+    }
+    fn message_args(&self, lang: Lang) -> Vec<(&'static str, String)> {
+        match self {
+            LoginError::LockedOut { until } => {
+                let local = until.with_timezone(&chrono::Local);
+                vec![(
+                    "until",
+                    format!(
+                        "{} {}",
+                        format_date(lang, local.date_naive()),
+                        local.format("%H:%M")
+                    ),
+                )]
+            }
+            LoginError::Store(e) => e.message_args(lang),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Changing a password failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ChangePasswordError {
+    /// The current password was not accepted.
+    #[error(transparent)]
+    Login(LoginError),
+    /// The new password breaks a rule.
+    #[error(transparent)]
+    Rule(#[from] PasswordRuleError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl UserMessage for ChangePasswordError {
+    fn message_key(&self) -> &'static str {
+        match self {
+            ChangePasswordError::Login(e) => e.message_key(),
+            ChangePasswordError::Rule(e) => e.message_key(),
+            ChangePasswordError::Store(e) => e.message_key(),
+        }
+    }
+    fn message_args(&self, lang: Lang) -> Vec<(&'static str, String)> {
+        match self {
+            ChangePasswordError::Login(e) => e.message_args(lang),
+            ChangePasswordError::Rule(e) => e.message_args(lang),
+            ChangePasswordError::Store(e) => e.message_args(lang),
+        }
+    }
+}
+
+/// Adding a user failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateUserError {
+    /// Another user has this name.
+    #[error("user name {0} is taken")]
+    UsernameTaken(String),
+    /// A required field is empty.
+    #[error("required field {0} is empty")]
+    Required(&'static str),
+    /// The password breaks a rule.
+    #[error(transparent)]
+    Rule(#[from] PasswordRuleError),
+    /// Not permitted, or the store failed.
+    #[error(transparent)]
+    Clinic(#[from] ClinicError),
+}
+
+impl From<StoreError> for CreateUserError {
+    fn from(e: StoreError) -> Self {
+        CreateUserError::Clinic(ClinicError::Store(e))
+    }
+}
+
+impl UserMessage for CreateUserError {
+    fn message_key(&self) -> &'static str {
+        match self {
+            CreateUserError::UsernameTaken(_) => "error.user.taken",
+            CreateUserError::Required(_) => "error.patient.required",
+            CreateUserError::Rule(e) => e.message_key(),
+            CreateUserError::Clinic(e) => e.message_key(),
+        }
+    }
+    fn message_args(&self, lang: Lang) -> Vec<(&'static str, String)> {
+        match self {
+            CreateUserError::UsernameTaken(name) => vec![("username", name.clone())],
+            CreateUserError::Required(field) => {
+                vec![("field", tr(lang, &format!("field.{field}")).to_owned())]
+            }
+            CreateUserError::Rule(e) => e.message_args(lang),
+            CreateUserError::Clinic(e) => e.message_args(lang),
+        }
+    }
+}
+
+/// Registering or editing a patient failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RegisterPatientError {
+    /// What was typed has problems (all of them listed).
+    #[error("patient details are not valid: {0:?}")]
+    Invalid(Vec<PatientFieldError>),
+    /// Patients that are probably the same person already exist; confirm to register anyway.
+    #[error("{} likely duplicate(s)", .0.len())]
+    LikelyDuplicates(Vec<PatientSummary>),
+    /// Not permitted, not found, or the store failed.
+    #[error(transparent)]
+    Clinic(#[from] ClinicError),
+}
+
+impl From<StoreError> for RegisterPatientError {
+    fn from(e: StoreError) -> Self {
+        RegisterPatientError::Clinic(ClinicError::Store(e))
+    }
+}
+
+impl UserMessage for RegisterPatientError {
+    fn message_key(&self) -> &'static str {
+        match self {
+            RegisterPatientError::Invalid(_) => "error.fields",
+            RegisterPatientError::LikelyDuplicates(_) => "error.patient.likely_duplicates",
+            RegisterPatientError::Clinic(e) => e.message_key(),
+        }
+    }
+    fn message_args(&self, lang: Lang) -> Vec<(&'static str, String)> {
+        match self {
+            RegisterPatientError::Invalid(errors) => vec![("details", joined(errors, lang))],
+            RegisterPatientError::LikelyDuplicates(found) => {
+                vec![("count", found.len().to_string())]
+            }
+            RegisterPatientError::Clinic(e) => e.message_args(lang),
+        }
+    }
+}
+
+/// Recording an immunization event failed; nothing was saved.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordEventError {
+    /// What was entered has problems (all of them listed).
+    #[error("record is not valid: {0:?}")]
+    Invalid(Vec<EventFieldError>),
+    /// Not permitted, no such patient, or the store failed.
+    #[error(transparent)]
+    Clinic(#[from] ClinicError),
+}
+
+impl From<StoreError> for RecordEventError {
+    fn from(e: StoreError) -> Self {
+        RecordEventError::Clinic(ClinicError::Store(e))
+    }
+}
+
+impl UserMessage for RecordEventError {
+    fn message_key(&self) -> &'static str {
+        match self {
+            RecordEventError::Invalid(_) => "error.fields",
+            RecordEventError::Clinic(e) => e.message_key(),
+        }
+    }
+    fn message_args(&self, lang: Lang) -> Vec<(&'static str, String)> {
+        match self {
+            RecordEventError::Invalid(errors) => {
+                // One sentence for all missing fields, then the other problems.
+                let missing: Vec<String> = errors
+                    .iter()
+                    .filter_map(|e| match e {
+                        EventFieldError::Required(field) => {
+                            Some(tr(lang, &format!("field.{field}")).to_owned())
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                let others: Vec<&EventFieldError> = errors
+                    .iter()
+                    .filter(|e| !matches!(e, EventFieldError::Required(_)))
+                    .collect();
+                let mut parts: Vec<String> = others.iter().map(|e| e.localized(lang)).collect();
+                if !missing.is_empty() {
+                    parts.push(salal_core::i18n::tr_args(
+                        lang,
+                        "error.event.missing_fields",
+                        &[("fields", missing.join(", "))],
+                    ));
+                }
+                vec![("details", parts.join(" "))]
+            }
+            RecordEventError::Clinic(e) => e.message_args(lang),
+        }
+    }
+}

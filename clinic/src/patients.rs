@@ -1,0 +1,250 @@
+//! Finding, registering and editing patients, and their consent choices.
+
+use crate::duplicates::likely_same_person;
+use crate::error::{ClinicError, RegisterPatientError};
+use crate::{Clinic, Session};
+use salal_core::consent::Consents;
+use salal_core::ids::PatientId;
+use salal_core::patient::{PatientDetails, PatientSummary};
+use salal_core::search::SearchQuery;
+use salal_core::user::Permission;
+
+impl Clinic {
+    /// Finds patients by name parts and/or a birth date, as typed; recent ones first.
+    pub fn search_patients(
+        &self,
+        session: &Session,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<PatientSummary>, ClinicError> {
+        session.require(Permission::ViewPatients)?;
+        let parsed = SearchQuery::parse(query, session.language(), self.today());
+        Ok(self
+            .lock()
+            .search_patients(&parsed, Some(session.user_id()), limit)?)
+    }
+
+    /// Existing patients that are probably the same person as `details`.
+    pub fn find_likely_duplicates(
+        &self,
+        session: &Session,
+        details: &PatientDetails,
+        except: Option<PatientId>,
+    ) -> Result<Vec<PatientSummary>, ClinicError> {
+        session.require(Permission::ViewPatients)?;
+        let store = self.lock();
+        let mut candidates = Vec::new();
+        if let Some(birth) = details.birth_date {
+            candidates.extend(store.patients_born_on(birth)?);
+        }
+        if !details.birth_certificate_number.trim().is_empty() {
+            candidates
+                .extend(store.patients_with_birth_certificate(&details.birth_certificate_number)?);
+        }
+        let mut found: Vec<PatientSummary> = Vec::new();
+        for (summary, other) in candidates {
+            if Some(summary.id) != except
+                && likely_same_person(details, &other)
+                && !found.iter().any(|f| f.id == summary.id)
+            {
+                found.push(summary);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Registers a patient. If likely duplicates exist and `acknowledge_duplicates`
+    /// is false, nothing is saved and they are returned for the user to check.
+    pub fn register_patient(
+        &self,
+        session: &Session,
+        details: &PatientDetails,
+        acknowledge_duplicates: bool,
+    ) -> Result<PatientId, RegisterPatientError> {
+        session.require(Permission::EditPatients)?;
+        let details = details.clone().trimmed();
+        let problems = details.validate(self.today());
+        if !problems.is_empty() {
+            return Err(RegisterPatientError::Invalid(problems));
+        }
+        if !acknowledge_duplicates {
+            let duplicates = self.find_likely_duplicates(session, &details, None)?;
+            if !duplicates.is_empty() {
+                return Err(RegisterPatientError::LikelyDuplicates(duplicates));
+            }
+        }
+        let id = PatientId::generate();
+        self.lock().write(&session.actor(), self.now(), |w| {
+            w.insert_patient(id, &details, &Consents::default())
+        })?;
+        Ok(id)
+    }
+
+    /// Replaces a patient's details. Likely duplicates are reported the same way as at registration.
+    pub fn update_patient(
+        &self,
+        session: &Session,
+        id: PatientId,
+        details: &PatientDetails,
+        acknowledge_duplicates: bool,
+    ) -> Result<(), RegisterPatientError> {
+        session.require(Permission::EditPatients)?;
+        let details = details.clone().trimmed();
+        let problems = details.validate(self.today());
+        if !problems.is_empty() {
+            return Err(RegisterPatientError::Invalid(problems));
+        }
+        if !acknowledge_duplicates {
+            let duplicates = self.find_likely_duplicates(session, &details, Some(id))?;
+            if !duplicates.is_empty() {
+                return Err(RegisterPatientError::LikelyDuplicates(duplicates));
+            }
+        }
+        let found = self.lock().write(&session.actor(), self.now(), |w| {
+            w.update_patient(id, &details)
+        })?;
+        if found {
+            Ok(())
+        } else {
+            Err(ClinicError::PatientNotFound.into())
+        }
+    }
+
+    /// Records the patient's registry-participation and mailing choices.
+    pub fn set_consents(
+        &self,
+        session: &Session,
+        id: PatientId,
+        consents: &Consents,
+    ) -> Result<(), ClinicError> {
+        session.require(Permission::EditPatients)?;
+        let found = self.lock().write(&session.actor(), self.now(), |w| {
+            w.set_consents(id, consents)
+        })?;
+        if found {
+            Ok(())
+        } else {
+            Err(ClinicError::PatientNotFound)
+        }
+    }
+}
+
+/// One patient to import with their history (demo data, a birth-record batch).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedPatient {
+    /// Demographics.
+    pub details: PatientDetails,
+    /// Immunization events, any order.
+    pub events: Vec<salal_core::event::NewEvent>,
+}
+
+/// Importing a batch failed; nothing of the batch was saved.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// A patient's details are not valid.
+    #[error("row {row}: patient details are not valid: {errors:?}")]
+    Patient {
+        /// Position in the batch.
+        row: usize,
+        /// The problems.
+        errors: Vec<salal_core::patient::PatientFieldError>,
+    },
+    /// One of a patient's events is not valid.
+    #[error("row {row}: an event is not valid: {errors:?}")]
+    Event {
+        /// Position in the batch.
+        row: usize,
+        /// The problems.
+        errors: Vec<salal_core::event::EventFieldError>,
+    },
+    /// Not permitted, or the store failed.
+    #[error(transparent)]
+    Clinic(#[from] ClinicError),
+}
+
+impl Clinic {
+    /// Imports a batch of patients and their events in ONE transaction: all are
+    /// saved or none. Every row is validated first. No duplicate check (the
+    /// source is trusted: demo data, a birth-record batch).
+    pub fn import_patients(
+        &self,
+        session: &Session,
+        batch: &[ImportedPatient],
+    ) -> Result<Vec<PatientId>, ImportError> {
+        use salal_core::event::{Event, NewEvent};
+        use salal_core::ids::EventId;
+        session.require(Permission::EditPatients)?;
+        session.require(Permission::RecordEvents)?;
+        let today = self.today();
+        let mut rows = Vec::with_capacity(batch.len());
+        for (row, imported) in batch.iter().enumerate() {
+            let details = imported.details.clone().trimmed();
+            let errors = details.validate(today);
+            if !errors.is_empty() {
+                return Err(ImportError::Patient { row, errors });
+            }
+            let birth = details.birth_date.unwrap_or(today);
+            let patient_id = PatientId::generate();
+            let mut events = Vec::with_capacity(imported.events.len());
+            for new in &imported.events {
+                let new = new.clone().normalized();
+                let errors = new.validate(birth, today, self.codes);
+                if !errors.is_empty() {
+                    return Err(ImportError::Event { row, errors });
+                }
+                let id = new.id.unwrap_or_else(EventId::generate);
+                events.push(Event {
+                    id,
+                    patient_id,
+                    details: NewEvent {
+                        id: Some(id),
+                        ..new
+                    },
+                    entered_in_error: false,
+                    entered_in_error_reason: String::new(),
+                    recorded_by: session.username().to_owned(),
+                });
+            }
+            rows.push((patient_id, details, events));
+        }
+        self.lock().write(&session.actor(), self.now(), |w| {
+            for (patient_id, details, events) in &rows {
+                w.insert_patient(*patient_id, details, &Consents::default())?;
+                for event in events {
+                    w.insert_event(event)?;
+                }
+            }
+            Ok::<_, ClinicError>(())
+        })?;
+        Ok(rows.into_iter().map(|(id, _, _)| id).collect())
+    }
+}
+
+impl salal_core::i18n::UserMessage for ImportError {
+    fn message_key(&self) -> &'static str {
+        match self {
+            ImportError::Patient { .. } | ImportError::Event { .. } => "error.import.row",
+            ImportError::Clinic(e) => e.message_key(),
+        }
+    }
+    fn message_args(&self, lang: salal_core::i18n::Lang) -> Vec<(&'static str, String)> {
+        let details = |texts: Vec<String>| texts.join(" ");
+        match self {
+            ImportError::Patient { row, errors } => vec![
+                ("row", (row + 1).to_string()),
+                (
+                    "details",
+                    details(errors.iter().map(|e| e.localized(lang)).collect()),
+                ),
+            ],
+            ImportError::Event { row, errors } => vec![
+                ("row", (row + 1).to_string()),
+                (
+                    "details",
+                    details(errors.iter().map(|e| e.localized(lang)).collect()),
+                ),
+            ],
+            ImportError::Clinic(e) => e.message_args(lang),
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! Patient search queries as front-desk staff type them.
+//!
+//! A query mixes name parts and at most one birth date. Names are folded
+//! (lower case, accents removed: "García" ~ "garcia") and split on anything
+//! that is not a letter or digit, so hyphenated and two-part surnames match
+//! in any order. Birth dates are read in the forms people type: `3/7/2019`,
+//! `03072019`, `2019-03-07`, `3-7-19`. A date like 3/7/2019 is ambiguous
+//! (March 7 in the US, July 3 in most Spanish-speaking countries); both are
+//! kept, the reading of the user's language first.
+
+use crate::i18n::Lang;
+use chrono::NaiveDate;
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+/// Lower-cases and strips accents: "GARCÍA Núñez" → "garcia nunez".
+#[must_use]
+pub fn fold(text: &str) -> String {
+    text.nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The folded words of a text, split on anything that is not a letter or digit.
+#[must_use]
+pub fn name_tokens(text: &str) -> Vec<String> {
+    fold(text)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A parsed search query.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SearchQuery {
+    /// Folded name prefixes, all of which must match some name part.
+    pub name_tokens: Vec<String>,
+    /// Candidate birth dates (any may match), the most likely first.
+    pub birth_dates: Vec<NaiveDate>,
+}
+
+impl SearchQuery {
+    /// Reads a query typed by a user speaking `lang`, as of `today` (for two-digit years).
+    #[must_use]
+    pub fn parse(text: &str, lang: Lang, today: NaiveDate) -> SearchQuery {
+        let mut query = SearchQuery::default();
+        for word in text.split_whitespace() {
+            let dates = parse_birth_date(word, lang, today);
+            if dates.is_empty() {
+                query.name_tokens.extend(name_tokens(word));
+            } else {
+                for d in dates {
+                    if !query.birth_dates.contains(&d) {
+                        query.birth_dates.push(d);
+                    }
+                }
+            }
+        }
+        query
+    }
+
+    /// Whether nothing searchable was typed.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.name_tokens.is_empty() && self.birth_dates.is_empty()
+    }
+}
+
+fn year_from(text: &str, today: NaiveDate) -> Option<i32> {
+    use chrono::Datelike;
+    let n: i32 = text.parse().ok()?;
+    match text.len() {
+        4 => Some(n),
+        2 => {
+            let century = today.year() / 100 * 100;
+            let year = century + n;
+            Some(if year > today.year() {
+                year - 100
+            } else {
+                year
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The dates a word could mean, the reading of `lang` first; empty if it is no date.
+#[must_use]
+pub fn parse_birth_date(word: &str, lang: Lang, today: NaiveDate) -> Vec<NaiveDate> {
+    let word = word.trim();
+    let parts: Vec<&str> = word.split(['/', '-', '.']).collect();
+    let (a, b, year, iso) = match parts[..] {
+        [y, m, d] if y.len() == 4 => (m, d, year_from(y, today), true),
+        [a, b, y] if (1..=2).contains(&a.len()) && (1..=2).contains(&b.len()) => {
+            (a, b, year_from(y, today), false)
+        }
+        [digits] if digits.len() == 8 && digits.chars().all(|c| c.is_ascii_digit()) => {
+            if let Ok(d) = NaiveDate::parse_from_str(digits, "%Y%m%d")
+                && (digits.starts_with("19") || digits.starts_with("20"))
+            {
+                return vec![d];
+            }
+            (
+                &digits[..2],
+                &digits[2..4],
+                year_from(&digits[4..], today),
+                false,
+            )
+        }
+        _ => return Vec::new(),
+    };
+    let (Some(year), Ok(a), Ok(b)) = (year, a.parse::<u32>(), b.parse::<u32>()) else {
+        return Vec::new();
+    };
+    if iso {
+        return NaiveDate::from_ymd_opt(year, a, b).into_iter().collect();
+    }
+    let month_first = NaiveDate::from_ymd_opt(year, a, b);
+    let day_first = NaiveDate::from_ymd_opt(year, b, a);
+    let ordered = match lang {
+        Lang::En => [month_first, day_first],
+        Lang::Es => [day_first, month_first],
+    };
+    let mut dates: Vec<NaiveDate> = Vec::new();
+    for d in ordered.into_iter().flatten() {
+        if !dates.contains(&d) {
+            dates.push(d);
+        }
+    }
+    dates
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+    const TODAY: fn() -> NaiveDate = || day(2026, 11, 25);
+
+    #[test]
+    fn folding_removes_accents_and_case() {
+        assert_eq!(fold("García NÚÑEZ"), "garcia nunez");
+        assert_eq!(
+            name_tokens("Smith-Jones  O'Brien"),
+            vec!["smith", "jones", "o", "brien"]
+        );
+    }
+
+    #[test]
+    fn birth_dates_in_every_typed_form() {
+        let march7 = day(2019, 3, 7);
+        for typed in [
+            "3/7/2019",
+            "03072019",
+            "2019-03-07",
+            "03/07/2019",
+            "3-7-19",
+            "20190307",
+        ] {
+            let dates = parse_birth_date(typed, Lang::En, TODAY());
+            assert_eq!(dates.first(), Some(&march7), "{typed}");
+        }
+        assert_eq!(
+            parse_birth_date("3/7/2019", Lang::Es, TODAY()),
+            vec![day(2019, 7, 3), march7]
+        );
+        assert_eq!(
+            parse_birth_date("25/12/2020", Lang::En, TODAY()),
+            vec![day(2020, 12, 25)]
+        );
+        assert!(parse_birth_date("garcia", Lang::En, TODAY()).is_empty());
+        assert!(parse_birth_date("13/13/2020", Lang::En, TODAY()).is_empty());
+    }
+
+    #[test]
+    fn query_splits_names_and_dates() {
+        let q = SearchQuery::parse("García-López 3/7/2019", Lang::En, TODAY());
+        assert_eq!(q.name_tokens, vec!["garcia", "lopez"]);
+        assert_eq!(q.birth_dates[0], day(2019, 3, 7));
+        assert!(SearchQuery::parse("  ", Lang::En, TODAY()).is_empty());
+    }
+}

@@ -1,0 +1,438 @@
+//! The engine: indexes built once from the supporting data, and the processing model of
+//! chapter 4 (organize history, create relevant patient series, evaluate and forecast,
+//! select best series, vaccine group forecasts).
+
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+
+use crate::data::{AntigenData, AntigenSeries, Cvx, Gender, SeriesType, SupportingData};
+use crate::dates::Duration;
+use crate::evaluate::{DoseEval, ReasonSet, TargetDose, evaluate_series};
+use crate::forecast::{SeriesForecast, forecast_series};
+use crate::group::{merge_antigen, vaccine_group_forecast};
+use crate::model::{AntigenForecast, Assessment, DoseEvaluation, EvaluationReason, PatientInput, VaccineGroupForecast};
+use crate::select::select_best;
+
+/// A CVX code's association with an antigen, by age at administration.
+#[derive(Debug, Clone)]
+struct Association {
+    antigen: usize,
+    begin_age: Option<Duration>,
+    end_age: Option<Duration>,
+}
+
+/// A vaccine group with antigen indexes.
+#[derive(Debug, Clone)]
+pub(crate) struct GroupIndex {
+    pub(crate) name: Arc<str>,
+    pub(crate) administer_full: Option<bool>,
+    pub(crate) antigens: Vec<usize>,
+    pub(crate) antigen_names: Arc<[Arc<str>]>,
+}
+
+/// The CDSi engine. Build once per process with [`Engine::new`]; [`Engine::assess`] is
+/// pure and can be called from many threads.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    pub(crate) data: SupportingData,
+    /// Antigen associations indexed by CVX number.
+    cvx_antigens: Vec<Vec<Association>>,
+    /// Live virus conflicts indexed by impacted (current) CVX number:
+    /// (previous type, conflict index).
+    conflicts_by_current: Vec<Vec<(Cvx, usize)>>,
+    pub(crate) groups: Vec<GroupIndex>,
+    /// Series indexes of each antigen, ordered by series group (stable).
+    series_order: Vec<Vec<usize>>,
+    /// Antigen names, shared with the results.
+    antigen_names: Vec<Arc<str>>,
+    /// Series names per antigen, shared with the results.
+    series_names: Vec<Vec<Arc<str>>>,
+}
+
+/// One dose of the patient's history, parsed.
+#[derive(Debug, Clone)]
+pub(crate) struct PDose<'a> {
+    pub(crate) id: usize,
+    pub(crate) date: NaiveDate,
+    pub(crate) cvx: Option<Cvx>,
+    pub(crate) mvx: Option<&'a str>,
+    pub(crate) lot_expiration: Option<NaiveDate>,
+    pub(crate) substandard: bool,
+}
+
+/// Per-patient context shared by all steps.
+#[derive(Debug)]
+pub(crate) struct Ctx<'a> {
+    pub(crate) engine: &'a Engine,
+    pub(crate) dob: NaiveDate,
+    pub(crate) assessment: NaiveDate,
+    pub(crate) gender: Gender,
+    pub(crate) observations: &'a [String],
+    pub(crate) birth_country: Option<&'a str>,
+    /// The patient's doses sorted by date (then CVX, MVX, id).
+    pub(crate) doses: Vec<PDose<'a>>,
+    /// Evaluation status of each patient dose in the best series of the antigens
+    /// already processed (`Some(true)` valid, `Some(false)` other, `None` not yet known);
+    /// used for live virus conflicts (CALCDTCONFLICT-2).
+    pub(crate) dose_valid: Vec<Option<bool>>,
+    /// Memo of `dob + age` (the same ages recur across series and doses): a small
+    /// direct-mapped cache.
+    age_cache: [Cell<AgeSlot>; AGE_CACHE_SLOTS],
+}
+
+const AGE_CACHE_SLOTS: usize = 256;
+
+/// One entry of the age memo; `key == None` is an empty slot.
+#[derive(Debug, Clone, Copy, Default)]
+struct AgeSlot {
+    key: Option<Duration>,
+    value: Option<NaiveDate>,
+}
+
+fn age_slot(d: &Duration) -> usize {
+    let h = (i64::from(d.years) * 31 + i64::from(d.months)) * 1021 + i64::from(d.days);
+    let h = h.cast_unsigned().wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56;
+    usize::try_from(h).unwrap_or(0) % AGE_CACHE_SLOTS
+}
+
+impl Ctx<'_> {
+    /// `dob + age`, or `None` when the age is not set.
+    pub(crate) fn age_date(&self, age: Option<&Duration>) -> Option<NaiveDate> {
+        let age = age?;
+        let Some(cell) = self.age_cache.get(age_slot(age)) else {
+            return age.add_to(self.dob);
+        };
+        let slot = cell.get();
+        if slot.key == Some(*age) {
+            return slot.value;
+        }
+        let value = age.add_to(self.dob);
+        cell.set(AgeSlot { key: Some(*age), value });
+        value
+    }
+
+    /// Whether the patient has an active observation with this code.
+    pub(crate) fn has_observation(&self, code: &str) -> bool {
+        if self.observations.is_empty() {
+            return false;
+        }
+        let code = code.trim();
+        !code.is_empty() && self.observations.iter().any(|o| o.trim() == code)
+    }
+}
+
+/// The evaluation and forecast of one relevant patient series.
+#[derive(Debug, Clone)]
+pub(crate) struct SeriesRun {
+    pub(crate) series: usize,
+    pub(crate) targets: Vec<TargetDose>,
+    /// Per antigen dose (same order as the antigen's dose list).
+    pub(crate) evals: Vec<Option<DoseEval>>,
+    pub(crate) forecast: SeriesForecast,
+}
+
+impl SeriesRun {
+    /// Number of satisfied target doses (SELECTB-21).
+    pub(crate) fn valid_count(&self) -> usize {
+        self.targets.iter().filter(|t| t.is_satisfied()).count()
+    }
+}
+
+impl Engine {
+    /// Builds the indexes from the supporting data.
+    pub fn new(data: &SupportingData) -> Self {
+        let antigen_idx: HashMap<&str, usize> =
+            data.antigens.iter().enumerate().map(|(i, a)| (a.name.as_str(), i)).collect();
+        let mut cvx_antigens: Vec<Vec<Association>> = Vec::new();
+        for m in &data.schedule.cvx_map {
+            for a in &m.associations {
+                if let Some(&antigen) = antigen_idx.get(a.antigen.as_str()) {
+                    slot(&mut cvx_antigens, m.cvx).push(Association {
+                        antigen,
+                        begin_age: a.begin_age,
+                        end_age: a.end_age,
+                    });
+                }
+            }
+        }
+        let mut conflicts_by_current: Vec<Vec<(Cvx, usize)>> = Vec::new();
+        for (i, c) in data.schedule.live_virus_conflicts.iter().enumerate() {
+            slot(&mut conflicts_by_current, c.current).push((c.previous, i));
+        }
+        let groups = data
+            .schedule
+            .vaccine_groups
+            .iter()
+            .map(|g| {
+                let antigens: Vec<usize> =
+                    g.antigens.iter().filter_map(|a| antigen_idx.get(a.as_str()).copied()).collect();
+                GroupIndex {
+                    name: Arc::from(g.name.as_str()),
+                    administer_full: g.administer_full,
+                    antigen_names: antigens
+                        .iter()
+                        .filter_map(|&i| data.antigens.get(i).map(|a| Arc::from(a.name.as_str())))
+                        .collect(),
+                    antigens,
+                }
+            })
+            .collect();
+        let series_order = data
+            .antigens
+            .iter()
+            .map(|a| {
+                let mut idx: Vec<usize> = (0..a.series.len()).collect();
+                idx.sort_by(|&x, &y| {
+                    let gx = a.series.get(x).map(|s| group_key(&s.series_group));
+                    let gy = a.series.get(y).map(|s| group_key(&s.series_group));
+                    gx.cmp(&gy)
+                });
+                idx
+            })
+            .collect();
+        let antigen_names = data.antigens.iter().map(|a| Arc::from(a.name.as_str())).collect();
+        let series_names =
+            data.antigens.iter().map(|a| a.series.iter().map(|s| Arc::from(s.name.as_str())).collect()).collect();
+        Self {
+            data: data.clone(),
+            cvx_antigens,
+            conflicts_by_current,
+            groups,
+            series_order,
+            antigen_names,
+            series_names,
+        }
+    }
+
+    /// Live virus conflicts impacting a vaccine type: (conflicting type, conflict index).
+    pub(crate) fn conflicts_for(&self, current: Cvx) -> &[(Cvx, usize)] {
+        self.conflicts_by_current.get(usize::from(current.0)).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// The supporting data the engine was built from.
+    pub fn data(&self) -> &SupportingData {
+        &self.data
+    }
+
+    /// Evaluates the history and forecasts every vaccine group for a patient.
+    pub fn assess(&self, input: &PatientInput) -> Assessment {
+        let mut doses: Vec<PDose<'_>> = input
+            .doses
+            .iter()
+            .map(|d| PDose {
+                id: d.id,
+                date: d.date,
+                cvx: Cvx::parse(&d.cvx).ok(),
+                mvx: d.mvx.as_deref().map(str::trim).filter(|m| !m.is_empty()),
+                lot_expiration: d.lot_expiration,
+                substandard: d.substandard,
+            })
+            .collect();
+        doses.sort_by(|a, b| {
+            (a.date, a.cvx, a.mvx, a.lot_expiration, a.substandard, a.id).cmp(&(
+                b.date,
+                b.cvx,
+                b.mvx,
+                b.lot_expiration,
+                b.substandard,
+                b.id,
+            ))
+        });
+        let n = doses.len();
+        let mut ctx = Ctx {
+            engine: self,
+            dob: input.birth_date,
+            assessment: input.assessment_date,
+            gender: input.gender,
+            observations: &input.observations,
+            birth_country: input.birth_country.as_deref(),
+            doses,
+            dose_valid: vec![None; n],
+            age_cache: std::array::from_fn(|_| Cell::new(AgeSlot::default())),
+        };
+        // 4.2 Organize immunization history: antigen administered records.
+        let mut per_antigen: Vec<Vec<usize>> = vec![Vec::new(); self.data.antigens.len()];
+        for (i, d) in ctx.doses.iter().enumerate() {
+            // Doses given on or before the assessment date only.
+            if d.date > ctx.assessment {
+                continue;
+            }
+            let Some(assocs) = d.cvx.and_then(|c| self.cvx_antigens.get(usize::from(c.0))) else {
+                continue;
+            };
+            for a in assocs {
+                let begin = ctx.age_date(a.begin_age.as_ref());
+                let end = ctx.age_date(a.end_age.as_ref());
+                if begin.is_some_and(|b| d.date < b) || end.is_some_and(|e| d.date >= e) {
+                    continue;
+                }
+                if let Some(list) = per_antigen.get_mut(a.antigen)
+                    && !list.contains(&i)
+                {
+                    list.push(i);
+                }
+            }
+        }
+        let mut antigen_forecasts: Vec<Option<(AntigenForecast, Vec<DoseEvaluation>)>> =
+            vec![None; self.data.antigens.len()];
+        for (ai, antigen) in self.data.antigens.iter().enumerate() {
+            let adoses = per_antigen.get(ai).map(Vec::as_slice).unwrap_or(&[]);
+            let order = self.series_order.get(ai).map(Vec::as_slice).unwrap_or(&[]);
+            let result = self.assess_antigen(&ctx, ai, antigen, order, adoses);
+            if let Some((forecast, evals, valid)) = result {
+                for (pos, v) in valid {
+                    if let Some(slot) = adoses.get(pos).and_then(|&pd| ctx.dose_valid.get_mut(pd)) {
+                        *slot = Some(slot.unwrap_or(false) || v);
+                    }
+                }
+                if let Some(slot) = antigen_forecasts.get_mut(ai) {
+                    *slot = Some((forecast, evals));
+                }
+            }
+        }
+        let mut vaccine_groups: Vec<VaccineGroupForecast> = Vec::with_capacity(self.groups.len());
+        for g in &self.groups {
+            let members: Vec<&AntigenForecast> = g
+                .antigens
+                .iter()
+                .filter_map(|&a| antigen_forecasts.get(a).and_then(|f| f.as_ref()).map(|f| &f.0))
+                .collect();
+            if members.is_empty() {
+                continue;
+            }
+            let last_dose: Option<NaiveDate> = g
+                .antigens
+                .iter()
+                .filter_map(|&a| per_antigen.get(a))
+                .flat_map(|l| l.iter().filter_map(|&i| ctx.doses.get(i).map(|d| d.date)))
+                .max();
+            vaccine_groups.push(VaccineGroupForecast {
+                name: Arc::clone(&g.name),
+                forecast: vaccine_group_forecast(g, &members, last_dose),
+                antigens: Arc::clone(&g.antigen_names),
+            });
+        }
+        let mut antigens = Vec::new();
+        let mut evaluations = Vec::new();
+        for (f, e) in antigen_forecasts.into_iter().flatten() {
+            antigens.push(f);
+            evaluations.extend(e);
+        }
+        Assessment { vaccine_groups, antigens, evaluations }
+    }
+
+    /// Chapters 5 to 8 for one antigen: returns its forecast, the evaluations of its doses
+    /// in the chosen best series, and (antigen dose position, valid) pairs.
+    #[allow(clippy::type_complexity)]
+    fn assess_antigen(
+        &self,
+        ctx: &Ctx<'_>,
+        ai: usize,
+        antigen: &AntigenData,
+        order: &[usize],
+        adoses: &[usize],
+    ) -> Option<(AntigenForecast, Vec<DoseEvaluation>, Vec<(usize, bool)>)> {
+        let mut runs: Vec<SeriesRun> = Vec::new();
+        for &si in order {
+            let Some(series) = antigen.series.get(si) else {
+                continue;
+            };
+            if !is_relevant(ctx, series) {
+                continue;
+            }
+            let (mut targets, evals) = evaluate_series(ctx, series, adoses, &runs, antigen);
+            let forecast = forecast_series(ctx, antigen, series, adoses, &mut targets, &evals, &runs);
+            if !started_or_startable(ctx, series, &targets) {
+                continue;
+            }
+            runs.push(SeriesRun { series: si, targets, evals, forecast });
+        }
+        if runs.is_empty() {
+            return None;
+        }
+        let best = select_best(ctx, antigen, &runs, adoses);
+        let best_runs: Vec<&SeriesRun> = best.iter().filter_map(|&i| runs.get(i)).collect();
+        let (dates, primary) = merge_antigen(&best_runs)?;
+        let run = best_runs.get(primary)?;
+        let antigen_name = self.antigen_names.get(ai)?;
+        let series_name = self.series_names.get(ai).and_then(|v| v.get(run.series))?;
+        let mut evaluations = Vec::new();
+        let mut valid = Vec::new();
+        for (pos, e) in run.evals.iter().enumerate() {
+            let Some(&pd) = adoses.get(pos) else { continue };
+            let Some(dose) = ctx.doses.get(pd) else {
+                continue;
+            };
+            let (status, reasons, target) = match e {
+                Some(e) => (e.status, e.reasons, e.target),
+                None => continue,
+            };
+            valid.push((pos, status == crate::model::EvaluationStatus::Valid));
+            evaluations.push(DoseEvaluation {
+                dose_id: dose.id,
+                antigen: Arc::clone(antigen_name),
+                series_name: Arc::clone(series_name),
+                target_dose: target.and_then(|t| run.targets.get(t)).and_then(|t| u32::try_from(t.def + 1).ok()),
+                status,
+                reasons: reasons_vec(reasons),
+            });
+        }
+        Some((
+            AntigenForecast {
+                antigen: Arc::clone(antigen_name),
+                series_name: Arc::clone(series_name),
+                priority: dates.status == crate::model::SeriesStatus::NotComplete && run.forecast.priority,
+                forecast: dates,
+            },
+            evaluations,
+            valid,
+        ))
+    }
+}
+
+/// The entry of a CVX-indexed table, growing it as needed.
+fn slot<T: Default>(table: &mut Vec<T>, cvx: Cvx) -> &mut T {
+    let i = usize::from(cvx.0);
+    if table.len() <= i {
+        table.resize_with(i + 1, T::default);
+    }
+    &mut table[i]
+}
+
+fn reasons_vec(set: ReasonSet) -> Vec<EvaluationReason> {
+    EvaluationReason::ALL.iter().copied().filter(|r| set.contains(*r)).collect()
+}
+
+/// Numeric series groups sort numerically, others after them by text.
+fn group_key(g: &str) -> (u32, String) {
+    (g.trim().parse::<u32>().unwrap_or(u32::MAX), g.to_owned())
+}
+
+/// Minimum age to start (Appendix A: "the earliest age an antigen series may be
+/// started"). Section 5.1 does not use it and chapter 8 only uses its counterpart, the
+/// maximum age to start (SELECTSCORE-2). Here a series that the patient is too young to
+/// start on the assessment date, and in which no dose is valid, is not kept as a
+/// relevant patient series: it cannot be started yet, so it can neither be the best
+/// series nor forecast a dose. A series with valid doses is kept whatever the age.
+fn started_or_startable(ctx: &Ctx<'_>, series: &AntigenSeries, targets: &[TargetDose]) -> bool {
+    let too_young = ctx.age_date(series.min_age_to_start.as_ref()).is_some_and(|start| ctx.assessment < start);
+    !too_young || targets.iter().any(TargetDose::is_satisfied)
+}
+
+/// Section 5.1, Tables 5-4 and 5-5: is an antigen series a relevant patient series?
+fn is_relevant(ctx: &Ctx<'_>, series: &AntigenSeries) -> bool {
+    if !series.required_gender.is_empty() && !series.required_gender.contains(&ctx.gender) {
+        return false;
+    }
+    match series.series_type {
+        SeriesType::Standard | SeriesType::EvaluationOnly => true,
+        SeriesType::Risk => series.indications.iter().any(|ind| {
+            ctx.has_observation(&ind.code)
+                && ctx.age_date(ind.begin_age.as_ref()).is_none_or(|b| b <= ctx.assessment)
+                && ctx.age_date(ind.end_age.as_ref()).is_none_or(|e| ctx.assessment < e)
+        }),
+    }
+}

@@ -1,0 +1,31 @@
+//! Typed errors raised while reading the CDC supporting data.
+
+use thiserror::Error;
+
+/// An error in the supporting data.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum DataError {
+    /// The XML could not be parsed.
+    #[error("invalid XML: {0}")]
+    Xml(String),
+    /// The document's root element is not the expected one.
+    #[error("unexpected root element <{found}>, expected <{expected}>")]
+    UnexpectedRoot {
+        /// Root element wanted.
+        expected: &'static str,
+        /// Root element found.
+        found: String,
+    },
+    /// An age or interval text could not be read.
+    #[error("invalid age or interval text: {0:?}")]
+    BadDuration(String),
+    /// A date text could not be read.
+    #[error("invalid date text: {0:?}")]
+    BadDate(String),
+    /// A CVX code is not a number.
+    #[error("invalid CVX code: {0:?}")]
+    BadCvx(String),
+    /// A required element is missing.
+    #[error("missing element <{0}>")]
+    Missing(&'static str),
+}

@@ -1,0 +1,307 @@
+//! Creating and opening the database: keys, pragmas, migrations, store.json.
+
+use crate::keys::{DbKey, RecoveryKey};
+use crate::vault::Vault;
+use crate::{Actor, StoreError, Writer};
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OpenFlags};
+use salal_core::hlc::{Clock, DEFAULT_MAX_SKEW_MS, Stamp};
+use salal_core::ids::DeviceId;
+use serde::{Deserialize, Serialize};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+mod migrations {
+    include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
+}
+
+const DB_FILE: &str = "salal.db";
+const INFO_FILE: &str = "store.json";
+
+/// The non-secret facts about a store, kept in `store.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreInfo {
+    /// File format version.
+    pub format: u32,
+    /// This database's id (names its keyring entry).
+    pub store_id: String,
+    /// This device's id.
+    pub device_id: DeviceId,
+    /// This replica's number in clock stamps.
+    pub replica: u32,
+}
+
+/// Whether setup could keep the key in the OS keyring.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyringStatus {
+    /// Kept: the store opens by itself.
+    Saved,
+    /// No keyring: the recovery key must be typed at every start.
+    Unavailable(String),
+}
+
+/// An open clinic database.
+pub struct Store {
+    pub(crate) conn: Connection,
+    pub(crate) dir: PathBuf,
+    pub(crate) info: StoreInfo,
+    pub(crate) clock: Clock,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("dir", &self.dir)
+            .field("store_id", &self.info.store_id)
+            .finish()
+    }
+}
+
+fn open_connection(
+    path: &Path,
+    key: Option<&DbKey>,
+    create: bool,
+) -> Result<Connection, StoreError> {
+    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if create {
+        flags |= OpenFlags::SQLITE_OPEN_CREATE;
+    }
+    let conn = Connection::open_with_flags(path, flags)?;
+    if let Some(key) = key {
+        // A wrong key makes SQLCipher log HMAC failures to stderr; the typed error says it better.
+        conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
+        conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key.to_hex()))?;
+    }
+    // The first read proves the key: a wrong one fails here with NotADatabase.
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    })?;
+    conn.busy_timeout(std::time::Duration::from_secs(3))?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Database(format!(
+            "journal mode stayed '{mode}'"
+        )));
+    }
+    conn.execute_batch(
+        "PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA cache_size = -65536;
+         PRAGMA temp_store = MEMORY;",
+    )?;
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let current: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let newest = u32::try_from(migrations::MIGRATIONS.len()).unwrap_or(u32::MAX);
+    if current > newest {
+        return Err(StoreError::TooNew {
+            found: current,
+            supported: newest,
+        });
+    }
+    for (number, name, sql) in migrations::MIGRATIONS
+        .iter()
+        .filter(|(n, _, _)| *n > current)
+    {
+        tracing::info!(migration = name, "applying migration");
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", number)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+fn write_file_durably(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    let tmp = path.with_extension("tmp");
+    let mut file = std::fs::File::create(&tmp).map_err(|e| StoreError::io(&tmp, &e))?;
+    file.write_all(bytes)
+        .map_err(|e| StoreError::io(&tmp, &e))?;
+    file.sync_all().map_err(|e| StoreError::io(&tmp, &e))?;
+    std::fs::rename(&tmp, path).map_err(|e| StoreError::io(path, &e))?;
+    if let Some(dir) = path.parent()
+        && let Ok(d) = std::fs::File::open(dir)
+    {
+        d.sync_all().map_err(|e| StoreError::io(dir, &e))?;
+    }
+    Ok(())
+}
+
+fn read_info(dir: &Path) -> Result<StoreInfo, StoreError> {
+    let path = dir.join(INFO_FILE);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(StoreError::NotInitialized(dir.to_path_buf()));
+        }
+        Err(e) => return Err(StoreError::io(&path, &e)),
+    };
+    serde_json::from_str(&text).map_err(|e| StoreError::Io {
+        path,
+        message: e.to_string(),
+    })
+}
+
+impl Store {
+    /// Whether `dir` holds a Salal database.
+    #[must_use]
+    pub fn exists(dir: &Path) -> bool {
+        dir.join(INFO_FILE).is_file() && dir.join(DB_FILE).is_file()
+    }
+
+    /// Creates a new encrypted database in `dir` with a fresh random key, kept in
+    /// the OS keyring when there is one. Returns the recovery key to show once.
+    pub fn create(dir: &Path) -> Result<(Store, RecoveryKey, KeyringStatus), StoreError> {
+        if Store::exists(dir) {
+            return Err(StoreError::AlreadyInitialized(dir.to_path_buf()));
+        }
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, &e))?;
+        let key = DbKey::generate()?;
+        let info = StoreInfo {
+            format: 1,
+            store_id: salal_core::ids::generate_v7().simple().to_string(),
+            device_id: DeviceId::generate(),
+            replica: rand_replica(),
+        };
+        // Leftovers of a setup that died before store.json was written.
+        for suffix in ["", "-wal", "-shm"] {
+            let _ignored_if_absent = std::fs::remove_file(dir.join(format!("{DB_FILE}{suffix}")));
+        }
+        let mut conn = open_connection(&dir.join(DB_FILE), Some(&key), true)?;
+        migrate(&mut conn)?;
+        let keyring = match Vault::for_store(&info.store_id).save(&key) {
+            Ok(()) => KeyringStatus::Saved,
+            Err(StoreError::KeyringUnavailable(reason)) => KeyringStatus::Unavailable(reason),
+            Err(other) => return Err(other),
+        };
+        write_file_durably(&dir.join(INFO_FILE), &serde_json::to_vec_pretty(&info)?)?;
+        let store = Store::finish_open(conn, dir, info)?;
+        Ok((store, key.recovery_key(), keyring))
+    }
+
+    /// Opens the database in `dir` with the key from the OS keyring.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        let info = read_info(dir)?;
+        let key = Vault::for_store(&info.store_id).load()?;
+        Store::open_with_key(dir, info, &key)
+    }
+
+    /// Opens the database with the recovery key, and puts the key back in the
+    /// OS keyring when one is reachable (so the next start needs no typing).
+    pub fn open_with_recovery_key(dir: &Path, recovery_key: &str) -> Result<Store, StoreError> {
+        let info = read_info(dir)?;
+        let key = DbKey::from_recovery_key(recovery_key)?;
+        let vault = Vault::for_store(&info.store_id);
+        let store = Store::open_with_key(dir, info, &key)?;
+        if let Err(e) = vault.save(&key) {
+            tracing::warn!(error = %e, "could not put the database key back in the keyring");
+        }
+        Ok(store)
+    }
+
+    fn open_with_key(dir: &Path, info: StoreInfo, key: &DbKey) -> Result<Store, StoreError> {
+        let path = dir.join(DB_FILE);
+        if !path.is_file() {
+            return Err(StoreError::NotInitialized(dir.to_path_buf()));
+        }
+        let mut conn = open_connection(&path, Some(key), false)?;
+        migrate(&mut conn)?;
+        Store::finish_open(conn, dir, info)
+    }
+
+    /// Opens an unencrypted database, only for the SQLCipher-versus-SQLite benchmark.
+    #[cfg(feature = "bench-plaintext")]
+    pub fn create_plaintext_for_benchmark(dir: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, &e))?;
+        let info = StoreInfo {
+            format: 1,
+            store_id: "plaintext".into(),
+            device_id: DeviceId::generate(),
+            replica: 1,
+        };
+        let mut conn = open_connection(&dir.join(DB_FILE), None, true)?;
+        migrate(&mut conn)?;
+        Store::finish_open(conn, dir, info)
+    }
+
+    fn finish_open(conn: Connection, dir: &Path, info: StoreInfo) -> Result<Store, StoreError> {
+        let last: Option<String> = conn
+            .query_row("SELECT value FROM meta WHERE key = 'hlc_last'", [], |r| {
+                r.get(0)
+            })
+            .ok();
+        let last = last.and_then(|s| s.parse::<Stamp>().ok());
+        let clock = Clock::new(info.replica, last, DEFAULT_MAX_SKEW_MS);
+        Ok(Store {
+            conn,
+            dir: dir.to_path_buf(),
+            info,
+            clock,
+        })
+    }
+
+    /// The folder the store lives in.
+    #[must_use]
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The path of the database file.
+    #[must_use]
+    pub fn database_path(dir: &Path) -> PathBuf {
+        dir.join(DB_FILE)
+    }
+
+    /// Store id, device and replica.
+    #[must_use]
+    pub fn info(&self) -> &StoreInfo {
+        &self.info
+    }
+
+    /// Removes this database's key from the OS keyring (the recovery key still opens it).
+    pub fn forget_keyring_key(&self) -> Result<(), StoreError> {
+        Vault::for_store(&self.info.store_id).forget()
+    }
+
+    /// Runs `change` in one transaction: it commits (durably) only if `change`
+    /// returns `Ok`; on any error nothing of it is kept.
+    pub fn write<T, E>(
+        &mut self,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        change: impl FnOnce(&mut Writer<'_>) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let clock_before = self.clock.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(StoreError::from)?;
+        let mut writer = Writer::new(tx, &mut self.clock, actor, now, self.info.device_id);
+        let result =
+            change(&mut writer).and_then(|value| writer.commit().map(|()| value).map_err(E::from));
+        if result.is_err() {
+            // Stamps handed out inside a rolled-back transaction were never persisted.
+            self.clock = clock_before;
+        }
+        result
+    }
+
+    /// Sets SQLite's page limit, to exercise the full-disk path in tests.
+    #[doc(hidden)]
+    pub fn limit_pages_for_test(&self, pages: u32) -> Result<(), StoreError> {
+        self.conn
+            .query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))?;
+        Ok(())
+    }
+}
+
+fn rand_replica() -> u32 {
+    let id = salal_core::ids::generate_v7();
+    let bytes = id.as_bytes();
+    u32::from_le_bytes([bytes[12], bytes[13], bytes[14], bytes[15]])
+}

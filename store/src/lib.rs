@@ -1,0 +1,26 @@
+//! The clinic's encrypted replica.
+//!
+//! A SQLCipher database (`salal.db`) in the clinic's data folder, opened with a
+//! random 256-bit key kept in the OS keyring ([`vault`]), or with the recovery
+//! key shown once at setup ([`keys`]). Beside it, `store.json` holds only the
+//! store id and format (never a key).
+//!
+//! Every change goes through [`Store::write`]: one SQLite transaction in which
+//! each [`Writer`] method changes the domain rows, appends the change to the
+//! outbox and appends an audit event, so the three can never disagree. WAL
+//! with `synchronous = FULL`: when `write` returns, the change is on disk.
+//! Reads are plain methods on [`Store`].
+
+mod db;
+mod error;
+pub mod keys;
+mod read;
+mod search;
+pub mod vault;
+mod write;
+
+pub use db::{KeyringStatus, Store, StoreInfo};
+pub use error::StoreError;
+pub use keys::{DbKey, RecoveryKey};
+pub use read::{AuditEntry, OutboxEntry};
+pub use write::{Actor, UserRow, Writer};

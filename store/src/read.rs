@@ -1,0 +1,324 @@
+//! Reads: users, patients, events, the outbox and the audit log.
+
+use crate::{Store, StoreError, UserRow};
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{OptionalExtension, Row, params};
+use salal_core::consent::Consents;
+use salal_core::event::{Event, NewEvent};
+use salal_core::i18n::Lang;
+use salal_core::ids::{EventId, PatientId, UserId};
+use salal_core::patient::{Patient, PatientDetails, PatientSummary, Sex};
+use salal_core::user::Role;
+
+/// One outbox change, as it will be pushed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxEntry {
+    /// Local order.
+    pub seq: i64,
+    /// Unique forever.
+    pub op_id: String,
+    /// patient, dose, user, organization.
+    pub entity: String,
+    /// The entity's id.
+    pub entity_id: String,
+    /// Clock stamp.
+    pub hlc: String,
+    /// create, update, delete.
+    pub kind: String,
+    /// The changed fields (JSON).
+    pub fields: String,
+}
+
+/// One audit event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// When.
+    pub at: String,
+    /// Who.
+    pub username: String,
+    /// What was done.
+    pub action: String,
+    /// To what kind of thing.
+    pub entity: String,
+    /// To which.
+    pub entity_id: String,
+}
+
+pub(crate) fn parse<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, StoreError> {
+    text.parse()
+        .map_err(|_| StoreError::Decode(format!("bad {what}: {text}")))
+}
+
+fn parse_time(text: &str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| StoreError::Decode(format!("bad time: {text}")))
+}
+
+const USER_COLUMNS: &str = "id, username, display_name, roles, password_hash, password_changed_at,
+    must_change_password, failed_attempts, locked_until, language, active";
+
+fn user_from_row(row: &Row<'_>) -> rusqlite::Result<Result<UserRow, StoreError>> {
+    let id: String = row.get(0)?;
+    let roles: String = row.get(3)?;
+    let changed: String = row.get(5)?;
+    let locked: Option<String> = row.get(8)?;
+    let language: String = row.get(9)?;
+    let username: String = row.get(1)?;
+    let display_name: String = row.get(2)?;
+    let password_hash: String = row.get(4)?;
+    let must_change_password: bool = row.get(6)?;
+    let failed_attempts: u32 = row.get(7)?;
+    let active: bool = row.get(10)?;
+    Ok((|| {
+        let role_codes: Vec<String> = serde_json::from_str(&roles)?;
+        Ok(UserRow {
+            id: parse(&id, "user id")?,
+            username,
+            display_name,
+            roles: role_codes
+                .iter()
+                .map(|r| parse::<Role>(r, "role"))
+                .collect::<Result<_, _>>()?,
+            password_hash,
+            password_changed_at: parse_time(&changed)?,
+            must_change_password,
+            failed_attempts,
+            locked_until: locked.as_deref().map(parse_time).transpose()?,
+            language: language.parse().unwrap_or(Lang::En),
+            active,
+        })
+    })())
+}
+
+pub(crate) fn summary_from_row(
+    row: &Row<'_>,
+) -> rusqlite::Result<Result<PatientSummary, StoreError>> {
+    // Columns: id, first, middle, last, second_last, birth_date, sex, details
+    let id: String = row.get(0)?;
+    let first: String = row.get(1)?;
+    let middle: String = row.get(2)?;
+    let last: String = row.get(3)?;
+    let second: String = row.get(4)?;
+    let birth: String = row.get(5)?;
+    let sex: String = row.get(6)?;
+    let details: String = row.get(7)?;
+    Ok((|| {
+        let guardian_name = serde_json::from_str::<PatientDetails>(&details)?.guardian_name;
+        Ok(PatientSummary {
+            id: parse(&id, "patient id")?,
+            display_name: salal_core::patient::display_name(&first, &middle, &last, &second),
+            birth_date: parse::<NaiveDate>(&birth, "birth date")?,
+            sex: Sex::from_code(&sex).unwrap_or_default(),
+            guardian_name,
+        })
+    })())
+}
+
+pub(crate) const SUMMARY_COLUMNS: &str = "p.id, p.first_name, p.middle_name, p.last_name, p.second_last_name, p.birth_date, p.sex, p.details";
+
+impl Store {
+    /// The clinic's name.
+    pub fn clinic_name(&self) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'clinic_name'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// The user with this sign-in name (case-insensitive).
+    pub fn user_by_username(&self, username: &str) -> Result<Option<UserRow>, StoreError> {
+        self.conn
+            .query_row(
+                &format!("SELECT {USER_COLUMNS} FROM users WHERE username = ?1"),
+                [username.trim()],
+                user_from_row,
+            )
+            .optional()?
+            .transpose()
+    }
+
+    /// The user with this id.
+    pub fn user(&self, id: UserId) -> Result<Option<UserRow>, StoreError> {
+        self.conn
+            .query_row(
+                &format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"),
+                [id.to_string()],
+                user_from_row,
+            )
+            .optional()?
+            .transpose()
+    }
+
+    /// Every user, by name.
+    pub fn users(&self) -> Result<Vec<UserRow>, StoreError> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {USER_COLUMNS} FROM users ORDER BY username"
+        ))?;
+        let rows = stmt.query_map([], user_from_row)?;
+        rows.map(|r| r.map_err(StoreError::from).and_then(|x| x))
+            .collect()
+    }
+
+    /// A patient.
+    pub fn patient(&self, id: PatientId) -> Result<Option<Patient>, StoreError> {
+        let row: Option<(String, String)> = self
+            .conn
+            .query_row(
+                "SELECT details, consents FROM patients WHERE id = ?1",
+                [id.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        row.map(|(details, consents)| {
+            Ok(Patient {
+                id,
+                details: serde_json::from_str(&details)?,
+                consents: serde_json::from_str::<Consents>(&consents)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// A patient's immunization events, oldest first.
+    pub fn patient_events(&self, id: PatientId) -> Result<Vec<Event>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, details, entered_in_error, entered_in_error_reason, recorded_by
+             FROM events WHERE patient_id = ?1 ORDER BY date, created_at",
+        )?;
+        let rows = stmt.query_map([id.to_string()], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+            ))
+        })?;
+        let mut events = Vec::new();
+        for row in rows {
+            let (event_id, details, entered_in_error, reason, recorded_by) = row?;
+            events.push(Event {
+                id: parse(&event_id, "event id")?,
+                patient_id: id,
+                details: serde_json::from_str::<NewEvent>(&details)?,
+                entered_in_error,
+                entered_in_error_reason: reason,
+                recorded_by,
+            });
+        }
+        Ok(events)
+    }
+
+    /// The patient an event belongs to.
+    pub fn event_patient(&self, id: EventId) -> Result<Option<PatientId>, StoreError> {
+        let patient: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT patient_id FROM events WHERE id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        patient.map(|p| parse(&p, "patient id")).transpose()
+    }
+
+    /// Patients born on `date`, with their full details (for duplicate checks).
+    pub fn patients_born_on(
+        &self,
+        date: NaiveDate,
+    ) -> Result<Vec<(PatientSummary, PatientDetails)>, StoreError> {
+        self.summaries_with_details("p.birth_date = ?1", &date.to_string())
+    }
+
+    /// Patients with this birth certificate number.
+    pub fn patients_with_birth_certificate(
+        &self,
+        number: &str,
+    ) -> Result<Vec<(PatientSummary, PatientDetails)>, StoreError> {
+        self.summaries_with_details(
+            "p.birth_certificate_number = ?1 COLLATE NOCASE",
+            number.trim(),
+        )
+    }
+
+    fn summaries_with_details(
+        &self,
+        condition: &str,
+        value: &str,
+    ) -> Result<Vec<(PatientSummary, PatientDetails)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {SUMMARY_COLUMNS} FROM patients p WHERE {condition}"
+        ))?;
+        let rows = stmt.query_map([value], |row| {
+            let summary = summary_from_row(row)?;
+            let details: String = row.get(7)?;
+            Ok((summary, details))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (summary, details) = row?;
+            out.push((summary?, serde_json::from_str(&details)?));
+        }
+        Ok(out)
+    }
+
+    /// How many patients.
+    pub fn patient_count(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM patients", [], |r| r.get(0))?)
+    }
+
+    /// Outbox changes in order, from `after_seq`.
+    pub fn outbox(&self, after_seq: i64, limit: u32) -> Result<Vec<OutboxEntry>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT seq, op_id, entity, entity_id, hlc, kind, fields FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![after_seq, limit], |r| {
+            Ok(OutboxEntry {
+                seq: r.get(0)?,
+                op_id: r.get(1)?,
+                entity: r.get(2)?,
+                entity_id: r.get(3)?,
+                hlc: r.get(4)?,
+                kind: r.get(5)?,
+                fields: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The audit log for one entity, oldest first.
+    pub fn audit_for(&self, entity: &str, entity_id: &str) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT at, username, action, entity, entity_id FROM audit_log
+             WHERE entity = ?1 AND entity_id = ?2 ORDER BY seq",
+        )?;
+        let rows = stmt.query_map([entity, entity_id], |r| {
+            Ok(AuditEntry {
+                at: r.get(0)?,
+                username: r.get(1)?,
+                action: r.get(2)?,
+                entity: r.get(3)?,
+                entity_id: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Row counts of (events, outbox changes for doses, audit events for doses), for integrity checks.
+    pub fn dose_integrity_counts(&self) -> Result<(i64, i64, i64), StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT (SELECT count(*) FROM events),
+                    (SELECT count(*) FROM outbox WHERE entity = 'dose' AND kind = 'create'),
+                    (SELECT count(*) FROM audit_log WHERE entity = 'dose' AND action = 'create')",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?)
+    }
+}

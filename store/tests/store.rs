@@ -1,0 +1,351 @@
+//! Store tests on real SQLCipher files and the real OS keyring (a Secret
+//! Service in the test's D-Bus session: run under `scripts/with-keyring.sh`).
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use salal_core::consent::Consents;
+use salal_core::event::{Event, EventKind, NewEvent};
+use salal_core::i18n::{Lang, UserMessage};
+use salal_core::ids::{EventId, PatientId};
+use salal_core::patient::PatientDetails;
+use salal_core::search::SearchQuery;
+use salal_store::{Actor, Store, StoreError};
+use std::path::Path;
+
+fn now() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap()
+}
+
+fn patient(first: &str, last: &str, second: &str, birth: (i32, u32, u32)) -> PatientDetails {
+    PatientDetails {
+        first_name: first.into(),
+        last_name: last.into(),
+        second_last_name: second.into(),
+        birth_date: NaiveDate::from_ymd_opt(birth.0, birth.1, birth.2),
+        ..PatientDetails::default()
+    }
+}
+
+fn add(store: &mut Store, details: &PatientDetails) -> PatientId {
+    let id = PatientId::generate();
+    store
+        .write(&Actor::setup(), now(), |w| {
+            w.insert_patient(id, details, &Consents::default())
+        })
+        .unwrap();
+    id
+}
+
+fn new_store(dir: &Path) -> Store {
+    let (store, _recovery, keyring) = Store::create(dir).expect("create store");
+    assert_eq!(
+        keyring,
+        salal_store::KeyringStatus::Saved,
+        "tests need a Secret Service (scripts/with-keyring.sh)"
+    );
+    store
+}
+
+#[test]
+fn database_file_is_encrypted_and_reopens_through_the_keyring() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = new_store(dir.path());
+    let id = add(&mut store, &patient("José", "Núñez", "Peña", (2019, 3, 7)));
+    drop(store);
+
+    let header = std::fs::read(Store::database_path(dir.path())).unwrap();
+    assert_ne!(
+        &header[..16],
+        b"SQLite format 3\0",
+        "the file must not be plain SQLite"
+    );
+    let raw = String::from_utf8_lossy(&header);
+    assert!(
+        !raw.contains("Núñez") && !raw.contains("Nunez"),
+        "names must not be readable in the file"
+    );
+
+    let store = Store::open(dir.path()).expect("reopen with the keyring key");
+    let back = store.patient(id).unwrap().expect("patient is there");
+    assert_eq!(back.details.last_name, "Núñez");
+}
+
+#[test]
+fn recovery_key_reopens_when_the_keyring_entry_is_gone_and_restores_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, recovery, _) = Store::create(dir.path()).unwrap();
+    let id = add(&mut store, &patient("Ana", "Smith", "", (2020, 1, 2)));
+    store.forget_keyring_key().unwrap();
+    drop(store);
+
+    let err = Store::open(dir.path()).unwrap_err();
+    assert!(matches!(err, StoreError::KeyMissing), "{err:?}");
+    assert!(err.localized(Lang::Es).contains("clave de recuperación"));
+
+    let store = Store::open_with_recovery_key(dir.path(), recovery.as_str())
+        .expect("recovery key opens it");
+    assert!(store.patient(id).unwrap().is_some());
+    drop(store);
+    Store::open(dir.path()).expect("the keyring entry was restored");
+}
+
+#[test]
+fn a_wrong_key_gives_a_clear_error() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let (_store_a, _recovery_a, _) = Store::create(a.path()).unwrap();
+    let (_store_b, recovery_b, _) = Store::create(b.path()).unwrap();
+    let err = Store::open_with_recovery_key(a.path(), recovery_b.as_str()).unwrap_err();
+    assert!(matches!(err, StoreError::WrongKey), "{err:?}");
+    assert!(
+        err.localized(Lang::En)
+            .contains("does not open this database")
+    );
+    let typo = Store::open_with_recovery_key(a.path(), "ABCDEF-123").unwrap_err();
+    assert!(matches!(typo, StoreError::RecoveryKeyInvalid(_)));
+}
+
+#[test]
+fn setup_refuses_a_folder_that_already_has_a_clinic() {
+    let dir = tempfile::tempdir().unwrap();
+    let _store = new_store(dir.path());
+    assert!(matches!(
+        Store::create(dir.path()),
+        Err(StoreError::AlreadyInitialized(_))
+    ));
+    let empty = tempfile::tempdir().unwrap();
+    assert!(matches!(
+        Store::open(empty.path()),
+        Err(StoreError::NotInitialized(_))
+    ));
+}
+
+#[test]
+fn every_write_is_domain_outbox_and_audit_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = new_store(dir.path());
+    let id = add(&mut store, &patient("Luis", "Ortega", "", (2018, 5, 1)));
+    let outbox = store.outbox(0, 100).unwrap();
+    assert!(
+        outbox
+            .iter()
+            .any(|c| c.entity == "patient" && c.entity_id == id.to_string() && c.kind == "create")
+    );
+    assert_eq!(
+        store.audit_for("patient", &id.to_string()).unwrap().len(),
+        1
+    );
+
+    // A use case that fails half-way keeps nothing.
+    let other = PatientId::generate();
+    let result: Result<(), StoreError> = store.write(&Actor::setup(), now(), |w| {
+        w.insert_patient(
+            other,
+            &patient("Half", "Done", "", (2018, 1, 1)),
+            &Consents::default(),
+        )?;
+        Err(StoreError::Database("validation failed later".into()))
+    });
+    assert!(result.is_err());
+    assert!(store.patient(other).unwrap().is_none());
+    assert!(
+        store
+            .outbox(0, 100)
+            .unwrap()
+            .iter()
+            .all(|c| c.entity_id != other.to_string())
+    );
+    assert!(
+        store
+            .audit_for("patient", &other.to_string())
+            .unwrap()
+            .is_empty()
+    );
+
+    // An update sends only what changed.
+    let mut edited = patient("Luis", "Ortega", "Ruiz", (2018, 5, 1));
+    edited.phone = "509-555-0100".into();
+    store
+        .write(&Actor::setup(), now(), |w| w.update_patient(id, &edited))
+        .unwrap();
+    let update = store
+        .outbox(0, 100)
+        .unwrap()
+        .into_iter()
+        .find(|c| c.kind == "update" && c.entity == "patient")
+        .unwrap();
+    let fields: serde_json::Value = serde_json::from_str(&update.fields).unwrap();
+    let keys: Vec<&String> = fields.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["phone", "second_last_name"]);
+}
+
+#[test]
+fn saving_the_same_event_twice_stores_it_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = new_store(dir.path());
+    let patient_id = add(&mut store, &patient("Mía", "Cruz", "", (2024, 1, 1)));
+    let id = EventId::generate();
+    let event = Event {
+        id,
+        patient_id,
+        details: NewEvent {
+            id: Some(id),
+            kind: EventKind::Historical,
+            cvx: "08".into(),
+            date: NaiveDate::from_ymd_opt(2024, 1, 2),
+            ..NewEvent::default()
+        },
+        entered_in_error: false,
+        entered_in_error_reason: String::new(),
+        recorded_by: "test".into(),
+    };
+    assert!(
+        store
+            .write(&Actor::setup(), now(), |w| w.insert_event(&event))
+            .unwrap()
+    );
+    assert!(
+        !store
+            .write(&Actor::setup(), now(), |w| w.insert_event(&event))
+            .unwrap()
+    );
+    assert_eq!(store.patient_events(patient_id).unwrap().len(), 1);
+    assert_eq!(store.dose_integrity_counts().unwrap(), (1, 1, 1));
+}
+
+#[test]
+fn a_full_disk_is_a_clear_error_and_loses_nothing_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = new_store(dir.path());
+    let first = add(&mut store, &patient("Antes", "Guardado", "", (2020, 2, 2)));
+    let pages: u32 = 60;
+    store.limit_pages_for_test(pages).unwrap();
+    let mut saved = vec![first];
+    let err = loop {
+        let id = PatientId::generate();
+        let long = "x".repeat(150);
+        let details = PatientDetails {
+            address_line: long,
+            ..patient("Relleno", "Disco", "", (2020, 2, 2))
+        };
+        match store.write(&Actor::setup(), now(), |w| {
+            w.insert_patient(id, &details, &Consents::default())
+        }) {
+            Ok(()) => saved.push(id),
+            Err(e) => break e,
+        }
+        assert!(saved.len() < 10_000, "the page limit never hit");
+    };
+    assert!(matches!(err, StoreError::DiskFull), "{err:?}");
+    assert!(err.localized(Lang::En).contains("disk is full"));
+    assert!(err.localized(Lang::Es).contains("disco está lleno"));
+    drop(store);
+    let store = Store::open(dir.path()).unwrap();
+    for id in &saved {
+        assert!(
+            store.patient(*id).unwrap().is_some(),
+            "a saved patient was lost"
+        );
+    }
+    assert_eq!(
+        store.patient_count().unwrap(),
+        i64::try_from(saved.len()).unwrap()
+    );
+}
+
+#[test]
+fn a_locked_database_is_a_clear_error_and_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut first = new_store(dir.path());
+    let mut second = Store::open(dir.path()).unwrap();
+    let kept = add(&mut first, &patient("Primero", "Uno", "", (2021, 1, 1)));
+    let blocked = PatientId::generate();
+    // While `first` holds the write lock, `second` cannot write.
+    let inner: Result<(), StoreError> = first.write(&Actor::setup(), now(), |w| {
+        w.audit("hold", "test", "lock", "")?;
+        let r = second.write(&Actor::setup(), now(), |w2| {
+            w2.insert_patient(
+                blocked,
+                &patient("Segundo", "Dos", "", (2021, 1, 1)),
+                &Consents::default(),
+            )
+        });
+        assert!(matches!(r, Err(StoreError::Busy)), "{r:?}");
+        assert!(r.unwrap_err().localized(Lang::En).contains("in use"));
+        Ok(())
+    });
+    inner.unwrap();
+    assert!(first.patient(blocked).unwrap().is_none());
+    assert!(second.patient(kept).unwrap().is_some());
+}
+
+#[test]
+fn search_is_accent_insensitive_partial_any_order_and_by_typed_birth_date() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = new_store(dir.path());
+    let jose = add(
+        &mut store,
+        &patient("José", "García", "López", (2019, 3, 7)),
+    );
+    let ana = add(&mut store, &patient("Ana", "Smith-Jones", "", (2019, 7, 3)));
+    let _other = add(&mut store, &patient("Pedro", "Ramírez", "", (2015, 1, 1)));
+    let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+    let find = |store: &Store, q: &str, lang: Lang| -> Vec<PatientId> {
+        store
+            .search_patients(&SearchQuery::parse(q, lang, today), None, 20)
+            .unwrap()
+            .into_iter()
+            .map(|p| p.id)
+            .collect()
+    };
+    assert_eq!(find(&store, "garcia", Lang::En), vec![jose]);
+    assert_eq!(find(&store, "GARCÍA", Lang::En), vec![jose]);
+    assert_eq!(find(&store, "gar", Lang::En), vec![jose]);
+    assert_eq!(find(&store, "lopez garcia", Lang::En), vec![jose]);
+    assert_eq!(find(&store, "garcía-lópez", Lang::En), vec![jose]);
+    assert_eq!(find(&store, "jose lop", Lang::En), vec![jose]);
+    assert_eq!(find(&store, "smith-jones", Lang::En), vec![ana]);
+    assert_eq!(find(&store, "jones", Lang::En), vec![ana]);
+    for typed in ["3/7/2019", "03072019", "2019-03-07"] {
+        assert_eq!(find(&store, typed, Lang::En)[0], jose, "{typed}");
+    }
+    // 3/7/2019 read the Spanish way is July 3rd: Ana first, José second.
+    assert_eq!(find(&store, "3/7/2019", Lang::Es), vec![ana, jose]);
+    assert_eq!(find(&store, "garcia 3/7/2019", Lang::Es), vec![jose]);
+    assert!(find(&store, "zzz", Lang::En).is_empty());
+}
+
+#[test]
+fn recent_patients_come_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = new_store(dir.path());
+    let ids: Vec<PatientId> = (0..5)
+        .map(|i| {
+            add(
+                &mut store,
+                &patient(&format!("Niño{i}"), "Flores", "", (2020, 1, 1 + i)),
+            )
+        })
+        .collect();
+    let user = salal_core::ids::UserId::generate();
+    let actor = Actor {
+        user_id: Some(user),
+        username: "nurse".into(),
+    };
+    store
+        .write(&actor, now(), |w| w.record_patient_view(ids[3]))
+        .unwrap();
+    let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+    let found = store
+        .search_patients(
+            &SearchQuery::parse("flores", Lang::En, today),
+            Some(user),
+            20,
+        )
+        .unwrap();
+    assert_eq!(found.len(), 5);
+    assert_eq!(found[0].id, ids[3]);
+    let anonymous = store
+        .search_patients(&SearchQuery::parse("flores", Lang::En, today), None, 20)
+        .unwrap();
+    assert_ne!(anonymous[0].id, ids[3]);
+}
