@@ -86,7 +86,7 @@ fn open_connection(
     conn.execute_batch(
         "PRAGMA synchronous = FULL;
          PRAGMA foreign_keys = ON;
-         PRAGMA cache_size = -65536;
+         PRAGMA cache_size = -131072;
          PRAGMA temp_store = MEMORY;",
     )?;
     Ok(conn)

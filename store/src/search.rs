@@ -6,16 +6,39 @@
 //! those; a query with a birth date reads that day's patients (a few hundred
 //! at most) and filters names in memory.
 
-use crate::read::{SUMMARY_COLUMNS, summary_from_row};
+use crate::read::parse;
 use crate::{Store, StoreError};
+use chrono::NaiveDate;
+use rusqlite::Row;
 use salal_core::ids::UserId;
 use salal_core::patient::PatientSummary;
+use salal_core::patient::Sex;
 use salal_core::search::{SearchQuery, name_tokens};
 
 /// How many name matches are read before ranking.
 const CANDIDATES: u32 = 200;
 /// How many recent patients are considered.
 const RECENT: u32 = 50;
+
+/// Columns of `patient_summaries s`, in the order [`summary`] reads them.
+const COLUMNS: &str = "s.id, s.display_name, s.birth_date, s.sex, s.guardian_name";
+
+fn summary(row: &Row<'_>) -> rusqlite::Result<Result<PatientSummary, StoreError>> {
+    let id: String = row.get(0)?;
+    let display_name: String = row.get(1)?;
+    let birth: String = row.get(2)?;
+    let sex: String = row.get(3)?;
+    let guardian_name: String = row.get(4)?;
+    Ok((|| {
+        Ok(PatientSummary {
+            id: parse(&id, "patient id")?,
+            display_name,
+            birth_date: parse::<NaiveDate>(&birth, "birth date")?,
+            sex: Sex::from_code(&sex).unwrap_or_default(),
+            guardian_name,
+        })
+    })())
+}
 
 fn matches_names(summary: &PatientSummary, tokens: &[String]) -> bool {
     let names = name_tokens(&summary.display_name);
@@ -51,10 +74,11 @@ impl Store {
         let mut results: Vec<PatientSummary> = Vec::new();
         if let Some(user) = user {
             let mut stmt = self.conn.prepare_cached(&format!(
-                "SELECT {SUMMARY_COLUMNS} FROM recent_patients r JOIN patients p ON p.id = r.patient_id
+                "SELECT {COLUMNS} FROM recent_patients r JOIN patients p ON p.id = r.patient_id
+                 JOIN patient_summaries s ON s.rowid = p.rowid
                  WHERE r.user_id = ?1 ORDER BY r.viewed_at DESC LIMIT {RECENT}"
             ))?;
-            for row in stmt.query_map([user.to_string()], summary_from_row)? {
+            for row in stmt.query_map([user.to_string()], summary)? {
                 let summary = row??;
                 if matches(&summary) && results.len() < limit {
                     results.push(summary);
@@ -70,18 +94,18 @@ impl Store {
                 .collect::<Vec<_>>()
                 .join(" AND ");
             let mut stmt = self.conn.prepare_cached(&format!(
-                "SELECT {SUMMARY_COLUMNS} FROM patient_names f JOIN patients p ON p.rowid = f.rowid
+                "SELECT {COLUMNS} FROM patient_names f JOIN patient_summaries s ON s.rowid = f.rowid
                  WHERE patient_names MATCH ?1 LIMIT {CANDIDATES}"
             ))?;
-            for row in stmt.query_map([fts], summary_from_row)? {
+            for row in stmt.query_map([fts], summary)? {
                 others.push(row??);
             }
         } else {
             let mut stmt = self.conn.prepare_cached(&format!(
-                "SELECT {SUMMARY_COLUMNS} FROM patients p WHERE p.birth_date = ?1"
+                "SELECT {COLUMNS} FROM patient_summaries s WHERE s.birth_date = ?1"
             ))?;
             for date in &query.birth_dates {
-                for row in stmt.query_map([date.to_string()], summary_from_row)? {
+                for row in stmt.query_map([date.to_string()], summary)? {
                     let summary = row??;
                     if matches(&summary) {
                         others.push(summary);
