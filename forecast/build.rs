@@ -15,7 +15,9 @@ fn main() {
     let dir = match env::var_os("SALAL_CDSI_DIR") {
         Some(d) => PathBuf::from(d),
         None => {
-            let manifest = env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from).unwrap_or_default();
+            let manifest = env::var_os("CARGO_MANIFEST_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_default();
             manifest.join("../../shared/cdsi/supporting-data")
         }
     };
@@ -62,7 +64,11 @@ fn generate(dir: &Path) -> Result<(), String> {
     let mut out = String::new();
     println!("cargo:rerun-if-changed={}", schedule.display());
     let _ = writeln!(out, "/// Schedule supporting data XML.");
-    let _ = writeln!(out, "pub(crate) const SCHEDULE_XML: &str = include_str!({:?});", schedule.display().to_string());
+    let _ = writeln!(
+        out,
+        "pub(crate) const SCHEDULE_XML: &str = include_str!({:?});",
+        schedule.display().to_string()
+    );
     let _ = writeln!(out, "/// Antigen supporting data XML files.");
     let _ = writeln!(out, "pub(crate) const ANTIGEN_XML: &[&str] = &[");
     for a in &antigens {
@@ -70,7 +76,10 @@ fn generate(dir: &Path) -> Result<(), String> {
         let _ = writeln!(out, "    include_str!({:?}),", a.display().to_string());
     }
     let _ = writeln!(out, "];");
-    let out_dir = env::var_os("OUT_DIR").map(PathBuf::from).ok_or("OUT_DIR not set")?;
-    fs::write(out_dir.join("embedded_data.rs"), out).map_err(|e| format!("cannot write OUT_DIR file: {e}"))?;
+    let out_dir = env::var_os("OUT_DIR")
+        .map(PathBuf::from)
+        .ok_or("OUT_DIR not set")?;
+    fs::write(out_dir.join("embedded_data.rs"), out)
+        .map_err(|e| format!("cannot write OUT_DIR file: {e}"))?;
     Ok(())
 }

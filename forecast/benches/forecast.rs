@@ -55,9 +55,14 @@ fn twenty_dose_child() -> PatientInput {
 fn dev_cases() -> Vec<PatientInput> {
     let path = std::env::var_os("SALAL_CDSI_DIR")
         .map(|d| PathBuf::from(d).join("../testcases/dev.jsonl"))
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/cdsi/testcases/dev.jsonl"));
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/cdsi/testcases/dev.jsonl")
+        });
     let text = std::fs::read_to_string(&path).unwrap_or_default();
-    text.lines().filter_map(|l| TestCase::from_json(l).ok()).map(|c| c.patient_input()).collect()
+    text.lines()
+        .filter_map(|l| TestCase::from_json(l).ok())
+        .map(|c| c.patient_input())
+        .collect()
 }
 
 fn benches(c: &mut Criterion) {
@@ -74,7 +79,9 @@ fn benches(c: &mut Criterion) {
     let child = twenty_dose_child();
     let mut one = c.benchmark_group("assess");
     one.throughput(Throughput::Elements(1));
-    one.bench_function("child_20_doses_all_groups", |b| b.iter(|| engine.assess(black_box(&child))));
+    one.bench_function("child_20_doses_all_groups", |b| {
+        b.iter(|| engine.assess(black_box(&child)))
+    });
     let cases = dev_cases();
     if !cases.is_empty() {
         one.throughput(Throughput::Elements(cases.len() as u64));
@@ -128,7 +135,10 @@ fn cpu_time_report() {
     if !cases.is_empty()
         && let Some((cpu, wall)) = cpu_rate(&engine, &cases, 20)
     {
-        println!("  dev_cases_all_groups ({} cases): {cpu:.0}/s ({wall:.0}/s wall)", cases.len());
+        println!(
+            "  dev_cases_all_groups ({} cases): {cpu:.0}/s ({wall:.0}/s wall)",
+            cases.len()
+        );
     }
     let start = thread_cpu_ns();
     let wall = std::time::Instant::now();

@@ -65,7 +65,10 @@ pub struct TestExpected {
 
 /// Lower-cases and collapses runs of whitespace.
 pub fn normalize(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 impl TestCase {
@@ -104,14 +107,21 @@ pub fn check_case(engine: &Engine, case: &TestCase) -> Vec<String> {
     let assessment = engine.assess(&case.patient_input());
     let mut diffs = Vec::new();
     let Some(group) = assessment.vaccine_group(&case.vaccine_group_name) else {
-        diffs.push(format!("no forecast for vaccine group {:?}", case.vaccine_group_name));
+        diffs.push(format!(
+            "no forecast for vaccine group {:?}",
+            case.vaccine_group_name
+        ));
         return diffs;
     };
     for (i, d) in case.doses.iter().enumerate() {
         let got = assessment.dose_status_for_group(group, i);
         let want_status = normalize(&d.expected_evaluation_status);
         match got {
-            None => diffs.push(format!("dose {}: expected {} got no evaluation", i + 1, d.expected_evaluation_status)),
+            None => diffs.push(format!(
+                "dose {}: expected {} got no evaluation",
+                i + 1,
+                d.expected_evaluation_status
+            )),
             Some((status, reasons)) => {
                 if normalize(status.as_cdc_text()) != want_status {
                     let why: Vec<&str> = reasons.iter().map(|r| r.as_cdc_text()).collect();
@@ -126,7 +136,12 @@ pub fn check_case(engine: &Engine, case: &TestCase) -> Vec<String> {
                     let want = normalize(want_reason);
                     if !reasons.iter().any(|r| normalize(r.as_cdc_text()) == want) {
                         let why: Vec<&str> = reasons.iter().map(|r| r.as_cdc_text()).collect();
-                        diffs.push(format!("dose {}: reason expected {} got [{}]", i + 1, want_reason, why.join(", ")));
+                        diffs.push(format!(
+                            "dose {}: reason expected {} got [{}]",
+                            i + 1,
+                            want_reason,
+                            why.join(", ")
+                        ));
                     }
                 }
             }
@@ -135,9 +150,17 @@ pub fn check_case(engine: &Engine, case: &TestCase) -> Vec<String> {
     let f = &group.forecast;
     let exp = &case.expected;
     if normalize(f.status.as_cdc_text()) != normalize(&exp.series_status) {
-        diffs.push(format!("status expected {} got {}", exp.series_status, f.status.as_cdc_text()));
+        diffs.push(format!(
+            "status expected {} got {}",
+            exp.series_status,
+            f.status.as_cdc_text()
+        ));
     }
-    let want_number = exp.dose_number.as_deref().map(str::trim).filter(|s| !s.is_empty() && *s != "-");
+    let want_number = exp
+        .dose_number
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty() && *s != "-");
     let got_number = f.dose_number.map(|n| n.to_string());
     if want_number != got_number.as_deref() {
         diffs.push(format!(
@@ -152,7 +175,11 @@ pub fn check_case(engine: &Engine, case: &TestCase) -> Vec<String> {
         ("past due", exp.past_due_date, f.past_due),
     ] {
         if want != got {
-            diffs.push(format!("{name} expected {} got {}", show_date(want), show_date(got)));
+            diffs.push(format!(
+                "{name} expected {} got {}",
+                show_date(want),
+                show_date(got)
+            ));
         }
     }
     diffs
@@ -162,12 +189,21 @@ pub fn check_case(engine: &Engine, case: &TestCase) -> Vec<String> {
 pub fn explain(engine: &Engine, case: &TestCase) -> String {
     let a = engine.assess(&case.patient_input());
     let mut out = String::new();
-    let antigens: Vec<std::sync::Arc<str>> =
-        a.vaccine_group(&case.vaccine_group_name).map(|g| g.antigens.to_vec()).unwrap_or_default();
+    let antigens: Vec<std::sync::Arc<str>> = a
+        .vaccine_group(&case.vaccine_group_name)
+        .map(|g| g.antigens.to_vec())
+        .unwrap_or_default();
     for f in a.antigens.iter().filter(|f| antigens.contains(&f.antigen)) {
-        out.push_str(&format!("    antigen {} series {:?}: {:?}\n", f.antigen, f.series_name, f.forecast));
+        out.push_str(&format!(
+            "    antigen {} series {:?}: {:?}\n",
+            f.antigen, f.series_name, f.forecast
+        ));
     }
-    for e in a.evaluations.iter().filter(|e| antigens.contains(&e.antigen)) {
+    for e in a
+        .evaluations
+        .iter()
+        .filter(|e| antigens.contains(&e.antigen))
+    {
         out.push_str(&format!(
             "    dose {} {} target {:?}: {:?} {:?}\n",
             e.dose_id + 1,

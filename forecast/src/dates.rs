@@ -21,7 +21,11 @@ pub struct Duration {
 impl Duration {
     /// A duration of a number of days.
     pub const fn days(days: i32) -> Self {
-        Self { years: 0, months: 0, days }
+        Self {
+            years: 0,
+            months: 0,
+            days,
+        }
     }
 
     /// Parses CDC text such as `4 years`, `6 weeks - 4 days`, `3 months + 4 weeks`.
@@ -82,8 +86,14 @@ impl Duration {
         let last = days_in_month(year, month);
         // CALCDT-5: a date that does not exist moves to the first of the next month,
         // i.e. one day after the last day of the month.
-        let base = if day <= last { days_from_civil(year, month, day) } else { days_from_civil(year, month, last) + 1 };
-        let total = base.checked_add(i64::from(self.days))?.checked_add(UNIX_EPOCH_FROM_CE)?;
+        let base = if day <= last {
+            days_from_civil(year, month, day)
+        } else {
+            days_from_civil(year, month, last) + 1
+        };
+        let total = base
+            .checked_add(i64::from(self.days))?
+            .checked_add(UNIX_EPOCH_FROM_CE)?;
         NaiveDate::from_num_days_from_ce_opt(i32::try_from(total).ok()?)
     }
 }
@@ -153,12 +163,18 @@ pub fn parse_date(text: &str) -> Result<Option<NaiveDate>, DataError> {
     }
     let bad = || DataError::BadDate(text.to_owned());
     if text.contains('/') {
-        return NaiveDate::parse_from_str(text, "%m/%d/%Y").map(Some).map_err(|_| bad());
+        return NaiveDate::parse_from_str(text, "%m/%d/%Y")
+            .map(Some)
+            .map_err(|_| bad());
     }
     if text.len() == 8 && text.bytes().all(|b| b.is_ascii_digit()) {
-        return NaiveDate::parse_from_str(text, "%Y%m%d").map(Some).map_err(|_| bad());
+        return NaiveDate::parse_from_str(text, "%Y%m%d")
+            .map(Some)
+            .map_err(|_| bad());
     }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").map(Some).map_err(|_| bad())
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map(Some)
+        .map_err(|_| bad())
 }
 
 #[cfg(test)]
@@ -170,7 +186,11 @@ mod tests {
     }
 
     fn add(text: &str, date: NaiveDate) -> NaiveDate {
-        Duration::parse(text).unwrap().unwrap().add_to(date).unwrap()
+        Duration::parse(text)
+            .unwrap()
+            .unwrap()
+            .add_to(date)
+            .unwrap()
     }
 
     #[test]
@@ -195,17 +215,32 @@ mod tests {
 
     /// Straightforward reference implementation of CALCDT-1 to CALCDT-6.
     fn reference(dur: Duration, date: NaiveDate) -> NaiveDate {
-        let months = date.year() * 12 + i32::try_from(date.month0()).unwrap() + dur.years * 12 + dur.months;
-        let (y, m) = (months.div_euclid(12), u32::try_from(months.rem_euclid(12)).unwrap() + 1);
-        let base = NaiveDate::from_ymd_opt(y, m, date.day())
-            .unwrap_or_else(|| if m == 12 { d(y + 1, 1, 1) } else { d(y, m + 1, 1) });
+        let months =
+            date.year() * 12 + i32::try_from(date.month0()).unwrap() + dur.years * 12 + dur.months;
+        let (y, m) = (
+            months.div_euclid(12),
+            u32::try_from(months.rem_euclid(12)).unwrap() + 1,
+        );
+        let base = NaiveDate::from_ymd_opt(y, m, date.day()).unwrap_or_else(|| {
+            if m == 12 {
+                d(y + 1, 1, 1)
+            } else {
+                d(y, m + 1, 1)
+            }
+        });
         add_days(base, dur.days).unwrap()
     }
 
     #[test]
     fn matches_reference_implementation() {
-        let durations =
-            ["6 months - 4 days", "1 year", "16 years - 4 months", "3 months + 4 weeks", "13 months", "0 days"];
+        let durations = [
+            "6 months - 4 days",
+            "1 year",
+            "16 years - 4 months",
+            "3 months + 4 weeks",
+            "13 months",
+            "0 days",
+        ];
         let mut date = d(1995, 1, 1);
         while date < d(2006, 1, 1) {
             for t in durations {
@@ -227,7 +262,14 @@ mod tests {
     #[test]
     fn parse_forms() {
         assert_eq!(Duration::parse("").unwrap(), None);
-        assert_eq!(Duration::parse("3 months + 4 weeks").unwrap(), Some(Duration { years: 0, months: 3, days: 28 }));
+        assert_eq!(
+            Duration::parse("3 months + 4 weeks").unwrap(),
+            Some(Duration {
+                years: 0,
+                months: 3,
+                days: 28
+            })
+        );
         assert!(Duration::parse("three weeks").is_err());
         assert!(Duration::parse("3 fortnights").is_err());
         assert_eq!(parse_date("01/01/1957").unwrap(), Some(d(1957, 1, 1)));

@@ -13,7 +13,10 @@ use crate::dates::Duration;
 use crate::evaluate::{DoseEval, ReasonSet, TargetDose, evaluate_series};
 use crate::forecast::{SeriesForecast, forecast_series};
 use crate::group::{merge_antigen, vaccine_group_forecast};
-use crate::model::{AntigenForecast, Assessment, DoseEvaluation, EvaluationReason, PatientInput, VaccineGroupForecast};
+use crate::model::{
+    AntigenForecast, Assessment, DoseEvaluation, EvaluationReason, PatientInput,
+    VaccineGroupForecast,
+};
 use crate::select::select_best;
 
 /// A CVX code's association with an antigen, by age at administration.
@@ -110,7 +113,10 @@ impl Ctx<'_> {
             return slot.value;
         }
         let value = age.add_to(self.dob);
-        cell.set(AgeSlot { key: Some(*age), value });
+        cell.set(AgeSlot {
+            key: Some(*age),
+            value,
+        });
         value
     }
 
@@ -144,8 +150,12 @@ impl SeriesRun {
 impl Engine {
     /// Builds the indexes from the supporting data.
     pub fn new(data: &SupportingData) -> Self {
-        let antigen_idx: HashMap<&str, usize> =
-            data.antigens.iter().enumerate().map(|(i, a)| (a.name.as_str(), i)).collect();
+        let antigen_idx: HashMap<&str, usize> = data
+            .antigens
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.name.as_str(), i))
+            .collect();
         let mut cvx_antigens: Vec<Vec<Association>> = Vec::new();
         for m in &data.schedule.cvx_map {
             for a in &m.associations {
@@ -167,8 +177,11 @@ impl Engine {
             .vaccine_groups
             .iter()
             .map(|g| {
-                let antigens: Vec<usize> =
-                    g.antigens.iter().filter_map(|a| antigen_idx.get(a.as_str()).copied()).collect();
+                let antigens: Vec<usize> = g
+                    .antigens
+                    .iter()
+                    .filter_map(|a| antigen_idx.get(a.as_str()).copied())
+                    .collect();
                 GroupIndex {
                     name: Arc::from(g.name.as_str()),
                     administer_full: g.administer_full,
@@ -193,9 +206,21 @@ impl Engine {
                 idx
             })
             .collect();
-        let antigen_names = data.antigens.iter().map(|a| Arc::from(a.name.as_str())).collect();
-        let series_names =
-            data.antigens.iter().map(|a| a.series.iter().map(|s| Arc::from(s.name.as_str())).collect()).collect();
+        let antigen_names = data
+            .antigens
+            .iter()
+            .map(|a| Arc::from(a.name.as_str()))
+            .collect();
+        let series_names = data
+            .antigens
+            .iter()
+            .map(|a| {
+                a.series
+                    .iter()
+                    .map(|s| Arc::from(s.name.as_str()))
+                    .collect()
+            })
+            .collect();
         Self {
             data: data.clone(),
             cvx_antigens,
@@ -209,7 +234,10 @@ impl Engine {
 
     /// Live virus conflicts impacting a vaccine type: (conflicting type, conflict index).
     pub(crate) fn conflicts_for(&self, current: Cvx) -> &[(Cvx, usize)] {
-        self.conflicts_by_current.get(usize::from(current.0)).map(Vec::as_slice).unwrap_or(&[])
+        self.conflicts_by_current
+            .get(usize::from(current.0))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 
     /// The supporting data the engine was built from.
@@ -298,7 +326,12 @@ impl Engine {
             let members: Vec<&AntigenForecast> = g
                 .antigens
                 .iter()
-                .filter_map(|&a| antigen_forecasts.get(a).and_then(|f| f.as_ref()).map(|f| &f.0))
+                .filter_map(|&a| {
+                    antigen_forecasts
+                        .get(a)
+                        .and_then(|f| f.as_ref())
+                        .map(|f| &f.0)
+                })
                 .collect();
             if members.is_empty() {
                 continue;
@@ -321,7 +354,11 @@ impl Engine {
             antigens.push(f);
             evaluations.extend(e);
         }
-        Assessment { vaccine_groups, antigens, evaluations }
+        Assessment {
+            vaccine_groups,
+            antigens,
+            evaluations,
+        }
     }
 
     /// Chapters 5 to 8 for one antigen: returns its forecast, the evaluations of its doses
@@ -344,11 +381,17 @@ impl Engine {
                 continue;
             }
             let (mut targets, evals) = evaluate_series(ctx, series, adoses, &runs, antigen);
-            let forecast = forecast_series(ctx, antigen, series, adoses, &mut targets, &evals, &runs);
+            let forecast =
+                forecast_series(ctx, antigen, series, adoses, &mut targets, &evals, &runs);
             if !started_or_startable(ctx, series, &targets) {
                 continue;
             }
-            runs.push(SeriesRun { series: si, targets, evals, forecast });
+            runs.push(SeriesRun {
+                series: si,
+                targets,
+                evals,
+                forecast,
+            });
         }
         if runs.is_empty() {
             return None;
@@ -375,7 +418,9 @@ impl Engine {
                 dose_id: dose.id,
                 antigen: Arc::clone(antigen_name),
                 series_name: Arc::clone(series_name),
-                target_dose: target.and_then(|t| run.targets.get(t)).and_then(|t| u32::try_from(t.def + 1).ok()),
+                target_dose: target
+                    .and_then(|t| run.targets.get(t))
+                    .and_then(|t| u32::try_from(t.def + 1).ok()),
                 status,
                 reasons: reasons_vec(reasons),
             });
@@ -384,7 +429,8 @@ impl Engine {
             AntigenForecast {
                 antigen: Arc::clone(antigen_name),
                 series_name: Arc::clone(series_name),
-                priority: dates.status == crate::model::SeriesStatus::NotComplete && run.forecast.priority,
+                priority: dates.status == crate::model::SeriesStatus::NotComplete
+                    && run.forecast.priority,
                 forecast: dates,
             },
             evaluations,
@@ -403,7 +449,11 @@ fn slot<T: Default>(table: &mut Vec<T>, cvx: Cvx) -> &mut T {
 }
 
 fn reasons_vec(set: ReasonSet) -> Vec<EvaluationReason> {
-    EvaluationReason::ALL.iter().copied().filter(|r| set.contains(*r)).collect()
+    EvaluationReason::ALL
+        .iter()
+        .copied()
+        .filter(|r| set.contains(*r))
+        .collect()
 }
 
 /// Numeric series groups sort numerically, others after them by text.
@@ -418,7 +468,9 @@ fn group_key(g: &str) -> (u32, String) {
 /// relevant patient series: it cannot be started yet, so it can neither be the best
 /// series nor forecast a dose. A series with valid doses is kept whatever the age.
 fn started_or_startable(ctx: &Ctx<'_>, series: &AntigenSeries, targets: &[TargetDose]) -> bool {
-    let too_young = ctx.age_date(series.min_age_to_start.as_ref()).is_some_and(|start| ctx.assessment < start);
+    let too_young = ctx
+        .age_date(series.min_age_to_start.as_ref())
+        .is_some_and(|start| ctx.assessment < start);
     !too_young || targets.iter().any(TargetDose::is_satisfied)
 }
 
@@ -431,8 +483,12 @@ fn is_relevant(ctx: &Ctx<'_>, series: &AntigenSeries) -> bool {
         SeriesType::Standard | SeriesType::EvaluationOnly => true,
         SeriesType::Risk => series.indications.iter().any(|ind| {
             ctx.has_observation(&ind.code)
-                && ctx.age_date(ind.begin_age.as_ref()).is_none_or(|b| b <= ctx.assessment)
-                && ctx.age_date(ind.end_age.as_ref()).is_none_or(|e| ctx.assessment < e)
+                && ctx
+                    .age_date(ind.begin_age.as_ref())
+                    .is_none_or(|b| b <= ctx.assessment)
+                && ctx
+                    .age_date(ind.end_age.as_ref())
+                    .is_none_or(|e| ctx.assessment < e)
         }),
     }
 }

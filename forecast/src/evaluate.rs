@@ -14,7 +14,10 @@ pub(crate) struct ReasonSet(u16);
 
 impl ReasonSet {
     fn bit(r: EvaluationReason) -> u16 {
-        let i = EvaluationReason::ALL.iter().position(|x| *x == r).unwrap_or(0);
+        let i = EvaluationReason::ALL
+            .iter()
+            .position(|x| *x == r)
+            .unwrap_or(0);
         1u16 << i
     }
     pub(crate) fn insert(&mut self, r: EvaluationReason) {
@@ -65,20 +68,31 @@ pub(crate) struct DoseEval {
 }
 
 /// RELEVANT-1/2: is a dated component in effect on `date`?
-pub(crate) fn in_effect(effective: Option<NaiveDate>, cessation: Option<NaiveDate>, date: NaiveDate) -> bool {
+pub(crate) fn in_effect(
+    effective: Option<NaiveDate>,
+    cessation: Option<NaiveDate>,
+    date: NaiveDate,
+) -> bool {
     effective.is_none_or(|e| date >= e) && cessation.is_none_or(|c| date <= c)
 }
 
 /// The age rule of a series dose in effect on `date`.
 pub(crate) fn age_rule(dose: &SeriesDose, date: NaiveDate) -> Option<&AgeRule> {
-    dose.ages.iter().find(|a| in_effect(a.effective, a.cessation, date))
+    dose.ages
+        .iter()
+        .find(|a| in_effect(a.effective, a.cessation, date))
 }
 
 /// Series groups of `runs` with a patient series status of Complete (Table 6-7).
 pub(crate) fn completed_groups<'a>(antigen: &'a AntigenData, runs: &[SeriesRun]) -> Vec<&'a str> {
     runs.iter()
         .filter(|r| r.forecast.dates.status == SeriesStatus::Complete)
-        .filter_map(|r| antigen.series.get(r.series).map(|s| s.series_group.as_str()))
+        .filter_map(|r| {
+            antigen
+                .series
+                .get(r.series)
+                .map(|s| s.series_group.as_str())
+        })
         .collect()
 }
 
@@ -92,13 +106,21 @@ pub(crate) fn interval_reference(
     targets: &[TargetDose],
     limit: usize,
 ) -> Option<NaiveDate> {
-    let date_of = |pos: usize| adoses.get(pos).and_then(|&pd| ctx.doses.get(pd)).map(|d| d.date);
+    let date_of = |pos: usize| {
+        adoses
+            .get(pos)
+            .and_then(|&pd| ctx.doses.get(pd))
+            .map(|d| d.date)
+    };
     if rule.from_previous {
         // CALCDTINT-1: the most immediate previous dose that is valid or not valid and
         // not an inadvertent administration.
         return (0..limit).rev().find_map(|pos| {
             let e = evals.get(pos).and_then(|e| e.as_ref())?;
-            (matches!(e.status, EvaluationStatus::Valid | EvaluationStatus::NotValid) && !e.inadvertent)
+            (matches!(
+                e.status,
+                EvaluationStatus::Valid | EvaluationStatus::NotValid
+            ) && !e.inadvertent)
                 .then(|| date_of(pos))
                 .flatten()
         });
@@ -117,8 +139,12 @@ pub(crate) fn interval_reference(
         // CALCDTINT-8.
         return (0..limit).rev().find_map(|pos| {
             let d = adoses.get(pos).and_then(|&pd| ctx.doses.get(pd))?;
-            let inadvertent = evals.get(pos).and_then(|e| e.as_ref()).is_some_and(|e| e.inadvertent);
-            (!inadvertent && d.cvx.is_some_and(|c| rule.from_most_recent.contains(&c))).then_some(d.date)
+            let inadvertent = evals
+                .get(pos)
+                .and_then(|e| e.as_ref())
+                .is_some_and(|e| e.inadvertent);
+            (!inadvertent && d.cvx.is_some_and(|c| rule.from_most_recent.contains(&c)))
+                .then_some(d.date)
         });
     }
     // CALCDTINT-9 needs dated observations, which the input does not carry.
@@ -133,8 +159,13 @@ pub(crate) fn evaluate_series(
     prior: &[SeriesRun],
     antigen: &AntigenData,
 ) -> (Vec<TargetDose>, Vec<Option<DoseEval>>) {
-    let mut targets: Vec<TargetDose> =
-        (0..series.doses.len()).map(|def| TargetDose { def, status: TargetStatus::NotSatisfied, dose: None }).collect();
+    let mut targets: Vec<TargetDose> = (0..series.doses.len())
+        .map(|def| TargetDose {
+            def,
+            status: TargetStatus::NotSatisfied,
+            dose: None,
+        })
+        .collect();
     let mut evals: Vec<Option<DoseEval>> = vec![None; adoses.len()];
     let completed = completed_groups(antigen, prior);
     let mut t = 0usize;
@@ -174,7 +205,10 @@ pub(crate) fn evaluate_series(
             continue;
         };
         let result = evaluate_dose(ctx, def, dose, pos, adoses, &evals, &targets);
-        let eval = DoseEval { target: Some(t), ..result };
+        let eval = DoseEval {
+            target: Some(t),
+            ..result
+        };
         if let Some(slot) = evals.get_mut(pos) {
             *slot = Some(eval);
         }
@@ -186,7 +220,14 @@ pub(crate) fn evaluate_series(
             }
             // Step 5: a recurring dose is followed by an identical target dose.
             if def.recurring {
-                targets.insert(t + 1, TargetDose { def: def_idx, status: TargetStatus::NotSatisfied, dose: None });
+                targets.insert(
+                    t + 1,
+                    TargetDose {
+                        def: def_idx,
+                        status: TargetStatus::NotSatisfied,
+                        dose: None,
+                    },
+                );
             }
             t += 1;
         }
@@ -245,7 +286,11 @@ fn evaluate_dose(
     // 6.5 Table 6-18: preferable intervals (all must be met).
     let mut preferable_ok = true;
     let mut grace = false;
-    for rule in def.intervals.iter().filter(|r| in_effect(r.effective, r.cessation, date)) {
+    for rule in def
+        .intervals
+        .iter()
+        .filter(|r| in_effect(r.effective, r.cessation, date))
+    {
         let Some(reference) = interval_reference(ctx, rule, adoses, evals, targets, pos) else {
             continue;
         };
@@ -262,7 +307,11 @@ fn evaluate_dose(
         // 6.6 Table 6-21: allowable intervals; none defined means not valid.
         let mut any = false;
         let mut all = true;
-        for rule in def.allowable_intervals.iter().filter(|r| in_effect(r.effective, r.cessation, date)) {
+        for rule in def
+            .allowable_intervals
+            .iter()
+            .filter(|r| in_effect(r.effective, r.cessation, date))
+        {
             let Some(reference) = interval_reference(ctx, rule, adoses, evals, targets, pos) else {
                 continue;
             };
@@ -297,7 +346,12 @@ fn evaluate_dose(
     } else {
         EvaluationStatus::NotValid
     };
-    DoseEval { status, reasons, target: None, inadvertent: false }
+    DoseEval {
+        status,
+        reasons,
+        target: None,
+        inadvertent: false,
+    }
 }
 
 /// CONFLICT-3: is the dose an impacted vaccine dose administered?
@@ -319,9 +373,17 @@ fn in_conflict(ctx: &Ctx<'_>, dose: &PDose<'_>) -> bool {
             let Some(c) = ctx.engine.data.schedule.live_virus_conflicts.get(ci) else {
                 continue;
             };
-            let begin = c.begin.as_ref().and_then(|b| b.add_to(prev.date)).unwrap_or(prev.date);
+            let begin = c
+                .begin
+                .as_ref()
+                .and_then(|b| b.add_to(prev.date))
+                .unwrap_or(prev.date);
             let valid_or_unknown = ctx.dose_valid.get(i).copied().flatten().unwrap_or(true);
-            let end_interval = if valid_or_unknown { c.min_end.as_ref() } else { c.end.as_ref() };
+            let end_interval = if valid_or_unknown {
+                c.min_end.as_ref()
+            } else {
+                c.end.as_ref()
+            };
             let Some(end) = end_interval.and_then(|e| e.add_to(prev.date)) else {
                 continue;
             };
@@ -345,8 +407,12 @@ fn is_preferable(ctx: &Ctx<'_>, def: &SeriesDose, dose: &PDose<'_>) -> bool {
     let Some(cvx) = dose.cvx else { return false };
     def.preferable.iter().any(|p| {
         p.cvx == cvx
-            && ctx.age_date(p.begin_age.as_ref()).is_none_or(|b| dose.date >= b)
-            && ctx.age_date(p.end_age.as_ref()).is_none_or(|e| dose.date < e)
+            && ctx
+                .age_date(p.begin_age.as_ref())
+                .is_none_or(|b| dose.date >= b)
+            && ctx
+                .age_date(p.end_age.as_ref())
+                .is_none_or(|e| dose.date < e)
             && mvx_matches(p.mvx.as_deref(), dose.mvx)
     })
 }
@@ -356,7 +422,11 @@ fn is_allowable(ctx: &Ctx<'_>, def: &SeriesDose, dose: &PDose<'_>) -> bool {
     let Some(cvx) = dose.cvx else { return false };
     def.allowable.iter().any(|p| {
         p.cvx == cvx
-            && ctx.age_date(p.begin_age.as_ref()).is_none_or(|b| dose.date >= b)
-            && ctx.age_date(p.end_age.as_ref()).is_none_or(|e| dose.date < e)
+            && ctx
+                .age_date(p.begin_age.as_ref())
+                .is_none_or(|b| dose.date >= b)
+            && ctx
+                .age_date(p.end_age.as_ref())
+                .is_none_or(|e| dose.date < e)
     })
 }

@@ -6,7 +6,9 @@ use chrono::NaiveDate;
 use crate::data::{AntigenData, AntigenSeries, SkipContext};
 use crate::dates::add_days;
 use crate::engine::{Ctx, SeriesRun};
-use crate::evaluate::{DoseEval, TargetDose, TargetStatus, age_rule, completed_groups, in_effect, interval_reference};
+use crate::evaluate::{
+    DoseEval, TargetDose, TargetStatus, age_rule, completed_groups, in_effect, interval_reference,
+};
 use crate::model::{ForecastDates, ForecastReason, SeriesStatus};
 use crate::skip::{SkipInput, can_skip};
 
@@ -53,7 +55,10 @@ pub(crate) fn forecast_series(
     prior: &[SeriesRun],
 ) -> SeriesForecast {
     let completed = completed_groups(antigen, prior);
-    let mut t = targets.iter().position(|td| td.status == TargetStatus::NotSatisfied).unwrap_or(targets.len());
+    let mut t = targets
+        .iter()
+        .position(|td| td.status == TargetStatus::NotSatisfied)
+        .unwrap_or(targets.len());
     let mut reference = ctx.assessment;
     // Bounded: each round either returns or skips one more target dose.
     for _ in 0..=targets.len() {
@@ -81,33 +86,60 @@ pub(crate) fn forecast_series(
             return if any_satisfied {
                 SeriesForecast::status(SeriesStatus::Complete, Some(ForecastReason::SeriesComplete))
             } else {
-                SeriesForecast::status(SeriesStatus::NotRecommended, Some(ForecastReason::PastImmunizationHistory))
+                SeriesForecast::status(
+                    SeriesStatus::NotRecommended,
+                    Some(ForecastReason::PastImmunizationHistory),
+                )
             };
         };
         // 7.2 Table 7-3: evidence of immunity.
         if has_immunity(ctx, antigen) {
-            return SeriesForecast::status(SeriesStatus::Immune, Some(ForecastReason::EvidenceOfImmunity));
+            return SeriesForecast::status(
+                SeriesStatus::Immune,
+                Some(ForecastReason::EvidenceOfImmunity),
+            );
         }
         // 7.3 Tables 7-5 to 7-7: contraindications.
         if is_contraindicated(ctx, antigen, def) {
-            return SeriesForecast::status(SeriesStatus::Contraindicated, Some(ForecastReason::Contraindication));
+            return SeriesForecast::status(
+                SeriesStatus::Contraindicated,
+                Some(ForecastReason::Contraindication),
+            );
         }
         // Table 7-10: seasonal recommendation end date.
-        if def.seasonal.and_then(|s| s.end).is_some_and(|end| ctx.assessment > end) {
-            return SeriesForecast::status(SeriesStatus::NotRecommended, Some(ForecastReason::PastSeasonalEnd));
+        if def
+            .seasonal
+            .and_then(|s| s.end)
+            .is_some_and(|end| ctx.assessment > end)
+        {
+            return SeriesForecast::status(
+                SeriesStatus::NotRecommended,
+                Some(ForecastReason::PastSeasonalEnd),
+            );
         }
         let age = age_rule(def, ctx.assessment);
         let max_age_date = age.and_then(|a| ctx.age_date(a.max.as_ref()));
         if max_age_date.is_some_and(|m| ctx.assessment >= m) {
-            return SeriesForecast::status(SeriesStatus::AgedOut, Some(ForecastReason::ExceededMaximumAge));
+            return SeriesForecast::status(
+                SeriesStatus::AgedOut,
+                Some(ForecastReason::ExceededMaximumAge),
+            );
         }
         // FORECASTDTCAN-1: candidate earliest date.
-        let mut earliest = age.and_then(|a| ctx.age_date(a.min.as_ref())).unwrap_or(ctx.dob);
+        let mut earliest = age
+            .and_then(|a| ctx.age_date(a.min.as_ref()))
+            .unwrap_or(ctx.dob);
         let mut rec_intervals: Option<NaiveDate> = None;
         let mut late_intervals: Option<NaiveDate> = None;
-        let active = || def.intervals.iter().filter(|r| in_effect(r.effective, r.cessation, ctx.assessment));
+        let active = || {
+            def.intervals
+                .iter()
+                .filter(|r| in_effect(r.effective, r.cessation, ctx.assessment))
+        };
         for rule in active() {
-            let Some(reference) = interval_reference(ctx, rule, adoses, evals, targets, adoses.len()) else {
+            let Some(reference) =
+                interval_reference(ctx, rule, adoses, evals, targets, adoses.len())
+            else {
                 continue;
             };
             if let Some(d) = rule.min.as_ref().and_then(|i| i.add_to(reference)) {
@@ -150,7 +182,10 @@ pub(crate) fn forecast_series(
             }
         }
         if max_age_date.is_some_and(|m| earliest >= m) {
-            return SeriesForecast::status(SeriesStatus::AgedOut, Some(ForecastReason::CannotFinishBeforeMaximumAge));
+            return SeriesForecast::status(
+                SeriesStatus::AgedOut,
+                Some(ForecastReason::CannotFinishBeforeMaximumAge),
+            );
         }
         // 7.6: validate the recommendation at the earliest date.
         if reference != earliest {
@@ -172,11 +207,15 @@ pub(crate) fn forecast_series(
             }
         }
         // 7.5 Table 7-13.
-        let unadjusted_rec =
-            age.and_then(|a| ctx.age_date(a.earliest_rec.as_ref())).or(rec_intervals).unwrap_or(earliest);
+        let unadjusted_rec = age
+            .and_then(|a| ctx.age_date(a.earliest_rec.as_ref()))
+            .or(rec_intervals)
+            .unwrap_or(earliest);
         let recommended = unadjusted_rec.max(earliest);
-        let unadjusted_past_due =
-            age.and_then(|a| ctx.age_date(a.latest_rec.as_ref())).or(late_intervals).and_then(|d| add_days(d, -1));
+        let unadjusted_past_due = age
+            .and_then(|a| ctx.age_date(a.latest_rec.as_ref()))
+            .or(late_intervals)
+            .and_then(|d| add_days(d, -1));
         let past_due = unadjusted_past_due.map(|d| d.max(earliest));
         let latest = max_age_date.and_then(|d| add_days(d, -1));
         // FORECASTDN-1.
@@ -184,8 +223,17 @@ pub(crate) fn forecast_series(
             .iter()
             .filter(|td| td.is_satisfied())
             .filter(|td| {
-                let start = series.doses.get(td.def).and_then(|d| d.seasonal).and_then(|s| s.start);
-                match (start, td.dose.and_then(|p| adoses.get(p)).and_then(|&pd| ctx.doses.get(pd))) {
+                let start = series
+                    .doses
+                    .get(td.def)
+                    .and_then(|d| d.seasonal)
+                    .and_then(|s| s.start);
+                match (
+                    start,
+                    td.dose
+                        .and_then(|p| adoses.get(p))
+                        .and_then(|&pd| ctx.doses.get(pd)),
+                ) {
                     (Some(start), Some(d)) => d.date >= start,
                     _ => true,
                 }
@@ -206,11 +254,16 @@ pub(crate) fn forecast_series(
                 .filter_map(|r| r.min.as_ref().and_then(|i| i.add_to(finish)))
                 .max()
                 .unwrap_or(finish);
-            let min_age = rule.and_then(|a| ctx.age_date(a.min.as_ref())).unwrap_or(finish);
+            let min_age = rule
+                .and_then(|a| ctx.age_date(a.min.as_ref()))
+                .unwrap_or(finish);
             finish = step.max(min_age);
         }
-        let last_max =
-            series.doses.last().and_then(|d| age_rule(d, ctx.assessment)).and_then(|a| ctx.age_date(a.max.as_ref()));
+        let last_max = series
+            .doses
+            .last()
+            .and_then(|d| age_rule(d, ctx.assessment))
+            .and_then(|a| ctx.age_date(a.max.as_ref()));
         let completable = last_max.is_none_or(|m| finish < m);
         let priority = active().next().is_some() && active().all(|r| r.priority);
         // FORECASTRECVAC-1.
@@ -222,7 +275,10 @@ pub(crate) fn forecast_series(
             .iter()
             .filter(|p| p.forecast && !vaccine_contraindicated(ctx, antigen, p.cvx))
             .filter(|p| {
-                let (b, e) = (ctx.age_date(p.begin_age.as_ref()), ctx.age_date(p.end_age.as_ref()));
+                let (b, e) = (
+                    ctx.age_date(p.begin_age.as_ref()),
+                    ctx.age_date(p.end_age.as_ref()),
+                );
                 within(b, e, earliest) || within(b, e, recommended)
             })
             .map(|p| format!("{:02}", p.cvx.0))
@@ -248,12 +304,20 @@ pub(crate) fn forecast_series(
             priority,
         };
     }
-    SeriesForecast::status(SeriesStatus::NotRecommended, Some(ForecastReason::PastImmunizationHistory))
+    SeriesForecast::status(
+        SeriesStatus::NotRecommended,
+        Some(ForecastReason::PastImmunizationHistory),
+    )
 }
 
 /// Table 7-3.
 fn has_immunity(ctx: &Ctx<'_>, antigen: &AntigenData) -> bool {
-    if antigen.immunity.clinical_history.iter().any(|c| ctx.has_observation(c)) {
+    if antigen
+        .immunity
+        .clinical_history
+        .iter()
+        .any(|c| ctx.has_observation(c))
+    {
         return true;
     }
     antigen.immunity.birth_date.iter().any(|b| {
@@ -265,19 +329,27 @@ fn has_immunity(ctx: &Ctx<'_>, antigen: &AntigenData) -> bool {
             (Some(want), Some(got)) => same_country(want, got),
             _ => true,
         };
-        b.date.is_some_and(|d| ctx.dob < d) && country_ok && !b.exclusions.iter().any(|e| ctx.has_observation(e))
+        b.date.is_some_and(|d| ctx.dob < d)
+            && country_ok
+            && !b.exclusions.iter().any(|e| ctx.has_observation(e))
     })
 }
 
 fn same_country(a: &str, b: &str) -> bool {
-    let norm = |s: &str| s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_uppercase).collect::<String>();
+    let norm = |s: &str| {
+        s.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_uppercase)
+            .collect::<String>()
+    };
     norm(a) == norm(b)
 }
 
 /// Tables 7-5 to 7-7.
 fn is_contraindicated(ctx: &Ctx<'_>, antigen: &AntigenData, def: &crate::data::SeriesDose) -> bool {
     let within = |begin: Option<&crate::dates::Duration>, end: Option<&crate::dates::Duration>| {
-        ctx.age_date(begin).is_none_or(|b| b <= ctx.assessment) && ctx.age_date(end).is_none_or(|e| ctx.assessment < e)
+        ctx.age_date(begin).is_none_or(|b| b <= ctx.assessment)
+            && ctx.age_date(end).is_none_or(|e| ctx.assessment < e)
     };
     if antigen
         .antigen_contraindications
@@ -289,7 +361,9 @@ fn is_contraindicated(ctx: &Ctx<'_>, antigen: &AntigenData, def: &crate::data::S
     if def.preferable.is_empty() || ctx.observations.is_empty() {
         return false;
     }
-    def.preferable.iter().all(|p| vaccine_contraindicated(ctx, antigen, p.cvx))
+    def.preferable
+        .iter()
+        .all(|p| vaccine_contraindicated(ctx, antigen, p.cvx))
 }
 
 /// Table 7-6: does a vaccine contraindication apply to this vaccine type?
@@ -301,8 +375,12 @@ fn vaccine_contraindicated(ctx: &Ctx<'_>, antigen: &AntigenData, cvx: crate::dat
         ctx.has_observation(&c.code)
             && c.vaccines.iter().any(|v| {
                 v.cvx == cvx
-                    && ctx.age_date(v.begin_age.as_ref()).is_none_or(|b| b <= ctx.assessment)
-                    && ctx.age_date(v.end_age.as_ref()).is_none_or(|e| ctx.assessment < e)
+                    && ctx
+                        .age_date(v.begin_age.as_ref())
+                        .is_none_or(|b| b <= ctx.assessment)
+                    && ctx
+                        .age_date(v.end_age.as_ref())
+                        .is_none_or(|e| ctx.assessment < e)
             })
     })
 }

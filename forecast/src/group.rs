@@ -31,10 +31,17 @@ pub(crate) fn merge_antigen(best: &[&SeriesRun]) -> Option<(ForecastDates, usize
         .map(|(i, r)| (i, &r.forecast.dates))
         .collect();
     if !due.is_empty() {
-        let primary = due.iter().min_by_key(|(_, d)| d.earliest).map(|(i, _)| *i).unwrap_or(0);
+        let primary = due
+            .iter()
+            .min_by_key(|(_, d)| d.earliest)
+            .map(|(i, _)| *i)
+            .unwrap_or(0);
         let list: Vec<&ForecastDates> = due.iter().map(|(_, d)| *d).collect();
         let earliest = list.iter().filter_map(|d| d.earliest).min();
-        let dose_number = due.iter().find(|(i, _)| *i == primary).and_then(|(_, d)| d.dose_number);
+        let dose_number = due
+            .iter()
+            .find(|(i, _)| *i == primary)
+            .and_then(|(_, d)| d.dose_number);
         return Some((blend(&list, earliest, dose_number), primary));
     }
     for status in ANTIGEN_STATUS_ORDER {
@@ -46,7 +53,11 @@ pub(crate) fn merge_antigen(best: &[&SeriesRun]) -> Option<(ForecastDates, usize
 }
 
 /// FORECASTVG-2 to FORECASTVG-6 given the group's earliest date.
-fn blend(list: &[&ForecastDates], earliest: Option<NaiveDate>, dose_number: Option<u32>) -> ForecastDates {
+fn blend(
+    list: &[&ForecastDates],
+    earliest: Option<NaiveDate>,
+    dose_number: Option<u32>,
+) -> ForecastDates {
     let recommended = list.iter().filter_map(|d| d.recommended).min();
     let past_due = list.iter().filter_map(|d| d.past_due).min();
     let latest = list.iter().filter_map(|d| d.latest).min();
@@ -102,7 +113,10 @@ pub(crate) fn vaccine_group_forecast(
         SeriesStatus::NotRecommended
     };
     if status != SeriesStatus::NotComplete {
-        let reason = members.iter().find(|m| m.forecast.status == status).and_then(|m| m.forecast.reason);
+        let reason = members
+            .iter()
+            .find(|m| m.forecast.status == status)
+            .and_then(|m| m.forecast.reason);
         return ForecastDates {
             status,
             dose_number: None,
@@ -114,8 +128,10 @@ pub(crate) fn vaccine_group_forecast(
             recommended_vaccines: Vec::new(),
         };
     }
-    let due_members: Vec<&&AntigenForecast> =
-        members.iter().filter(|m| m.forecast.status == SeriesStatus::NotComplete).collect();
+    let due_members: Vec<&&AntigenForecast> = members
+        .iter()
+        .filter(|m| m.forecast.status == SeriesStatus::NotComplete)
+        .collect();
     let due: Vec<&ForecastDates> = due_members.iter().map(|m| &m.forecast).collect();
     // MULTIANTVG-1 with FORECASTPRIORITY-1.
     let earliest = if due_members.iter().any(|m| m.priority) {
@@ -129,6 +145,10 @@ pub(crate) fn vaccine_group_forecast(
     };
     // FORECASTDN-2.
     let numbers = due.iter().filter_map(|d| d.dose_number);
-    let dose_number = if group.administer_full == Some(false) { numbers.max() } else { numbers.min() };
+    let dose_number = if group.administer_full == Some(false) {
+        numbers.max()
+    } else {
+        numbers.min()
+    };
     blend(&due, earliest, dose_number)
 }

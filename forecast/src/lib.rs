@@ -51,6 +51,7 @@ mod skip;
 
 pub use engine::Engine;
 pub use model::{
-    AdministeredDose, AntigenForecast, Assessment, DoseEvaluation, EvaluationReason, EvaluationStatus, ForecastDates,
-    ForecastReason, PatientInput, SeriesStatus, VaccineGroupForecast,
+    AdministeredDose, AntigenForecast, Assessment, DoseEvaluation, EvaluationReason,
+    EvaluationStatus, ForecastDates, ForecastReason, PatientInput, SeriesStatus,
+    VaccineGroupForecast,
 };

@@ -28,7 +28,14 @@ pub struct AdministeredDose {
 impl AdministeredDose {
     /// A dose with just an id, date and CVX code.
     pub fn new(id: usize, date: NaiveDate, cvx: impl Into<String>) -> Self {
-        Self { id, date, cvx: cvx.into(), mvx: None, lot_expiration: None, substandard: false }
+        Self {
+            id,
+            date,
+            cvx: cvx.into(),
+            mvx: None,
+            lot_expiration: None,
+            substandard: false,
+        }
     }
 }
 
@@ -86,7 +93,12 @@ impl EvaluationStatus {
     }
 
     /// Every variant.
-    pub const ALL: [Self; 4] = [Self::Valid, Self::NotValid, Self::Extraneous, Self::SubStandard];
+    pub const ALL: [Self; 4] = [
+        Self::Valid,
+        Self::NotValid,
+        Self::Extraneous,
+        Self::SubStandard,
+    ];
 }
 
 /// Why a dose was evaluated as it was (chapter 6).
@@ -210,8 +222,14 @@ impl SeriesStatus {
     }
 
     /// Every variant.
-    pub const ALL: [Self; 6] =
-        [Self::NotComplete, Self::Complete, Self::Immune, Self::AgedOut, Self::Contraindicated, Self::NotRecommended];
+    pub const ALL: [Self; 6] = [
+        Self::NotComplete,
+        Self::Complete,
+        Self::Immune,
+        Self::AgedOut,
+        Self::Contraindicated,
+        Self::NotRecommended,
+    ];
 }
 
 /// Why no further dose is forecast (Table 7-10).
@@ -243,7 +261,9 @@ impl ForecastReason {
             Self::Contraindication => "forecast.forecast_reason.contraindication",
             Self::PastSeasonalEnd => "forecast.forecast_reason.past_seasonal_end",
             Self::ExceededMaximumAge => "forecast.forecast_reason.exceeded_maximum_age",
-            Self::CannotFinishBeforeMaximumAge => "forecast.forecast_reason.cannot_finish_before_maximum_age",
+            Self::CannotFinishBeforeMaximumAge => {
+                "forecast.forecast_reason.cannot_finish_before_maximum_age"
+            }
         }
     }
 
@@ -337,7 +357,9 @@ pub struct Assessment {
 impl Assessment {
     /// The forecast of a vaccine group by name (case-insensitive).
     pub fn vaccine_group(&self, name: &str) -> Option<&VaccineGroupForecast> {
-        self.vaccine_groups.iter().find(|g| g.name.eq_ignore_ascii_case(name))
+        self.vaccine_groups
+            .iter()
+            .find(|g| g.name.eq_ignore_ascii_case(name))
     }
 
     /// The status of a dose for a vaccine group: `Not Valid` if not valid for any of the
@@ -349,11 +371,18 @@ impl Assessment {
         group: &VaccineGroupForecast,
         dose_id: usize,
     ) -> Option<(EvaluationStatus, Vec<EvaluationReason>)> {
-        let mut evals: Vec<&DoseEvaluation> =
-            self.evaluations.iter().filter(|e| e.dose_id == dose_id && group.antigens.contains(&e.antigen)).collect();
+        let mut evals: Vec<&DoseEvaluation> = self
+            .evaluations
+            .iter()
+            .filter(|e| e.dose_id == dose_id && group.antigens.contains(&e.antigen))
+            .collect();
         if evals.is_empty() {
             // A dose with none of the group's antigens: its own evaluation.
-            evals = self.evaluations.iter().filter(|e| e.dose_id == dose_id).collect();
+            evals = self
+                .evaluations
+                .iter()
+                .filter(|e| e.dose_id == dose_id)
+                .collect();
         }
         let pick = [
             EvaluationStatus::NotValid,

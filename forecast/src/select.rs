@@ -16,7 +16,12 @@ struct Scored<'a> {
 }
 
 /// Returns the indexes (into `runs`) of the best patient series.
-pub(crate) fn select_best(ctx: &Ctx<'_>, antigen: &AntigenData, runs: &[SeriesRun], adoses: &[usize]) -> Vec<usize> {
+pub(crate) fn select_best(
+    ctx: &Ctx<'_>,
+    antigen: &AntigenData,
+    runs: &[SeriesRun],
+    adoses: &[usize],
+) -> Vec<usize> {
     // Group runs by series group, keeping order of first appearance.
     let mut groups: Vec<(&str, Vec<usize>)> = Vec::new();
     for (i, r) in runs.iter().enumerate() {
@@ -40,7 +45,10 @@ pub(crate) fn select_best(ctx: &Ctx<'_>, antigen: &AntigenData, runs: &[SeriesRu
         let Some(&p) = prioritized.get(g) else {
             continue;
         };
-        let (Some(run), Some(series)) = (runs.get(p), runs.get(p).and_then(|r| antigen.series.get(r.series))) else {
+        let (Some(run), Some(series)) = (
+            runs.get(p),
+            runs.get(p).and_then(|r| antigen.series.get(r.series)),
+        ) else {
             continue;
         };
         if run.forecast.dates.status == SeriesStatus::Complete {
@@ -52,16 +60,25 @@ pub(crate) fn select_best(ctx: &Ctx<'_>, antigen: &AntigenData, runs: &[SeriesRu
             .iter()
             .filter(|eg| eg.as_str() != *g)
             .filter_map(|eg| prioritized.get(eg.as_str()))
-            .filter_map(|&i| runs.get(i).and_then(|r| antigen.series.get(r.series).map(|s| (r, s))))
+            .filter_map(|&i| {
+                runs.get(i)
+                    .and_then(|r| antigen.series.get(r.series).map(|s| (r, s)))
+            })
             .collect();
-        if equivalents.iter().any(|(r, _)| r.forecast.dates.status == SeriesStatus::Complete) {
+        if equivalents
+            .iter()
+            .any(|(r, _)| r.forecast.dates.status == SeriesStatus::Complete)
+        {
             continue;
         }
         match series.series_type {
             SeriesType::EvaluationOnly => {}
             SeriesType::Risk => best.push(p),
             SeriesType::Standard => {
-                if !equivalents.iter().any(|(_, s)| s.series_type == SeriesType::Risk) {
+                if !equivalents
+                    .iter()
+                    .any(|(_, s)| s.series_type == SeriesType::Risk)
+                {
                     best.push(p);
                 }
             }
@@ -75,7 +92,12 @@ fn first_valid_date(ctx: &Ctx<'_>, run: &SeriesRun, adoses: &[usize]) -> Option<
         .iter()
         .enumerate()
         .filter(|(_, e)| e.is_some_and(|e| e.status == EvaluationStatus::Valid))
-        .find_map(|(pos, _)| adoses.get(pos).and_then(|&pd| ctx.doses.get(pd)).map(|d| d.date))
+        .find_map(|(pos, _)| {
+            adoses
+                .get(pos)
+                .and_then(|&pd| ctx.doses.get(pd))
+                .map(|d| d.date)
+        })
 }
 
 /// 8.1 to 8.7 for one series group.
@@ -88,12 +110,24 @@ fn prioritized_in_group(
 ) -> Option<usize> {
     let entries: Vec<(usize, &SeriesRun, &AntigenSeries)> = members
         .iter()
-        .filter_map(|&i| runs.get(i).and_then(|r| antigen.series.get(r.series).map(|s| (i, r, s))))
+        .filter_map(|&i| {
+            runs.get(i)
+                .and_then(|r| antigen.series.get(r.series).map(|s| (i, r, s)))
+        })
         .collect();
-    let default = entries.iter().find(|(_, _, s)| s.default_series).map(|(i, _, _)| *i);
-    let all_contra = entries.iter().all(|(_, r, _)| r.forecast.dates.status == SeriesStatus::Contraindicated);
+    let default = entries
+        .iter()
+        .find(|(_, _, s)| s.default_series)
+        .map(|(i, _, _)| *i);
+    let all_contra = entries
+        .iter()
+        .all(|(_, r, _)| r.forecast.dates.status == SeriesStatus::Contraindicated);
     let all_zero = entries.iter().all(|(_, r, _)| r.valid_count() == 0);
-    let top_priority = entries.iter().map(|(_, _, s)| s.priority.as_str()).min().unwrap_or("");
+    let top_priority = entries
+        .iter()
+        .map(|(_, _, s)| s.priority.as_str())
+        .min()
+        .unwrap_or("");
     // SELECTB-24 and SELECTSCORE-2.
     let scorable: Vec<&(usize, &SeriesRun, &AntigenSeries)> = entries
         .iter()
@@ -118,7 +152,8 @@ fn prioritized_in_group(
         })
         .collect();
     let is_complete = |r: &SeriesRun| r.forecast.dates.status == SeriesStatus::Complete;
-    let is_in_process = |r: &SeriesRun| r.valid_count() > 0 && r.forecast.dates.status == SeriesStatus::NotComplete;
+    let is_in_process =
+        |r: &SeriesRun| r.valid_count() > 0 && r.forecast.dates.status == SeriesStatus::NotComplete;
     // Table 8-3.
     match scorable.len() {
         0 => return default,
@@ -141,13 +176,32 @@ fn prioritized_in_group(
     let rules;
     if complete.len() >= 2 {
         rules = Rules::Complete;
-        scored.extend(complete.iter().map(|e| Scored { run: e.0, series: e.2, r: e.1, score: 0 }));
+        scored.extend(complete.iter().map(|e| Scored {
+            run: e.0,
+            series: e.2,
+            r: e.1,
+            score: 0,
+        }));
     } else if in_process.len() >= 2 {
         rules = Rules::InProcess;
-        scored.extend(in_process.iter().map(|e| Scored { run: e.0, series: e.2, r: e.1, score: 0 }));
+        scored.extend(in_process.iter().map(|e| Scored {
+            run: e.0,
+            series: e.2,
+            r: e.1,
+            score: 0,
+        }));
     } else {
-        rules = if scorable.iter().all(|e| e.1.valid_count() == 0) { Rules::NoValid } else { Rules::InProcess };
-        scored.extend(scorable.iter().map(|e| Scored { run: e.0, series: e.2, r: e.1, score: 0 }));
+        rules = if scorable.iter().all(|e| e.1.valid_count() == 0) {
+            Rules::NoValid
+        } else {
+            Rules::InProcess
+        };
+        scored.extend(scorable.iter().map(|e| Scored {
+            run: e.0,
+            series: e.2,
+            r: e.1,
+            score: 0,
+        }));
     }
     score(ctx, &mut scored, rules);
     // SELECTBEST-2.
@@ -175,7 +229,11 @@ enum Rules {
 fn award(scored: &mut [Scored<'_>], met: &[bool], win: i32, tie_zero: bool) {
     let n = met.iter().filter(|&&m| m).count();
     for (s, &m) in scored.iter_mut().zip(met) {
-        s.score += if m { if n >= 2 && tie_zero { 0 } else { win } } else { -win };
+        s.score += if m {
+            if n >= 2 && tie_zero { 0 } else { win }
+        } else {
+            -win
+        };
     }
 }
 
@@ -210,7 +268,9 @@ fn score(ctx: &Ctx<'_>, scored: &mut [Scored<'_>], rules: Rules) {
                 .map(|s| {
                     s.r.targets
                         .iter()
-                        .filter(|t| !t.is_satisfied() && t.status != crate::evaluate::TargetStatus::Skipped)
+                        .filter(|t| {
+                            !t.is_satisfied() && t.status != crate::evaluate::TargetStatus::Skipped
+                        })
                         .count()
                 })
                 .collect();
@@ -218,12 +278,17 @@ fn score(ctx: &Ctx<'_>, scored: &mut [Scored<'_>], rules: Rules) {
             let closest: Vec<bool> = remaining.iter().map(|&r| r == min_remaining).collect();
             award(scored, &closest, 2, true);
             // SELECTB-11.
-            let earliest_finish =
-                scored.iter().filter(|s| s.r.forecast.completable).filter_map(|s| s.r.forecast.finish).min();
+            let earliest_finish = scored
+                .iter()
+                .filter(|s| s.r.forecast.completable)
+                .filter_map(|s| s.r.forecast.finish)
+                .min();
             let finish_first: Vec<bool> = scored
                 .iter()
                 .map(|s| {
-                    s.r.forecast.completable && s.r.forecast.finish.is_some() && s.r.forecast.finish == earliest_finish
+                    s.r.forecast.completable
+                        && s.r.forecast.finish.is_some()
+                        && s.r.forecast.finish == earliest_finish
                 })
                 .collect();
             award(scored, &finish_first, 1, true);
@@ -241,7 +306,8 @@ fn score(ctx: &Ctx<'_>, scored: &mut [Scored<'_>], rules: Rules) {
                 })
                 .collect();
             let first = starts.iter().flatten().min().copied();
-            let start_first: Vec<bool> = starts.iter().map(|s| s.is_some() && *s == first).collect();
+            let start_first: Vec<bool> =
+                starts.iter().map(|s| s.is_some() && *s == first).collect();
             award(scored, &start_first, 1, true);
             let completable: Vec<bool> = scored.iter().map(|s| s.r.forecast.completable).collect();
             award(scored, &completable, 1, false);

@@ -41,13 +41,17 @@ pub(crate) fn can_skip(dose: &SeriesDose, input: &SkipInput<'_, '_>) -> bool {
         // RELEVANT-1/2: only sets in effect on the reference date.
         let (mut relevant, mut met_sets) = (0usize, 0usize);
         for set in skip.sets.iter().filter(|s| {
-            s.effective.is_none_or(|e| input.reference >= e) && s.cessation.is_none_or(|c| input.reference <= c)
+            s.effective.is_none_or(|e| input.reference >= e)
+                && s.cessation.is_none_or(|c| input.reference <= c)
         }) {
             relevant += 1;
             // Table 6-10.
             let mut met = set.conditions.iter().map(|c| condition_met(c, input));
-            let set_met =
-                if set.condition_logic_or { met.any(|m| m) } else { !set.conditions.is_empty() && met.all(|m| m) };
+            let set_met = if set.condition_logic_or {
+                met.any(|m| m)
+            } else {
+                !set.conditions.is_empty() && met.all(|m| m)
+            };
             if set_met {
                 met_sets += 1;
             }
@@ -55,7 +59,11 @@ pub(crate) fn can_skip(dose: &SeriesDose, input: &SkipInput<'_, '_>) -> bool {
         if relevant == 0 {
             continue;
         }
-        let skipped = if skip.set_logic_or { met_sets > 0 } else { met_sets == relevant };
+        let skipped = if skip.set_logic_or {
+            met_sets > 0
+        } else {
+            met_sets == relevant
+        };
         if skipped {
             return true;
         }
@@ -74,15 +82,21 @@ fn condition_met(c: &SkipCondition, input: &SkipInput<'_, '_>) -> bool {
             begin.is_none_or(|b| reference >= b) && end.is_none_or(|e| reference < e)
         }
         // Table 6-7.
-        ConditionKind::CompletedSeries => {
-            c.series_groups.iter().any(|g| input.completed_groups.iter().any(|cg| cg.trim() == g.trim()))
-        }
+        ConditionKind::CompletedSeries => c.series_groups.iter().any(|g| {
+            input
+                .completed_groups
+                .iter()
+                .any(|cg| cg.trim() == g.trim())
+        }),
         // Table 6-8 (CALCDTSKIP-5: from the immediate previous dose administered).
         ConditionKind::Interval => {
             let Some(prev) = input.doses.last().and_then(|&pd| ctx.doses.get(pd)) else {
                 return false;
             };
-            c.interval.as_ref().and_then(|i| i.add_to(prev.date)).is_some_and(|d| reference >= d)
+            c.interval
+                .as_ref()
+                .and_then(|i| i.add_to(prev.date))
+                .is_some_and(|d| reference >= d)
         }
         // Table 6-9 with CONDSKIP-1.
         ConditionKind::VaccineCountByAge | ConditionKind::VaccineCountByDate => {
@@ -91,13 +105,17 @@ fn condition_met(c: &SkipCondition, input: &SkipInput<'_, '_>) -> bool {
             let mut count: u32 = 0;
             for (pos, &pd) in input.doses.iter().enumerate() {
                 let Some(d) = ctx.doses.get(pd) else { continue };
-                if !c.vaccine_types.is_empty() && !d.cvx.is_some_and(|x| c.vaccine_types.contains(&x)) {
+                if !c.vaccine_types.is_empty()
+                    && !d.cvx.is_some_and(|x| c.vaccine_types.contains(&x))
+                {
                     continue;
                 }
                 if begin.is_some_and(|b| d.date < b) || end.is_some_and(|e| d.date >= e) {
                     continue;
                 }
-                if c.start_date.is_some_and(|s| d.date < s) || c.end_date.is_some_and(|e| d.date >= e) {
+                if c.start_date.is_some_and(|s| d.date < s)
+                    || c.end_date.is_some_and(|e| d.date >= e)
+                {
                     continue;
                 }
                 if c.valid_only {

@@ -2,7 +2,9 @@
 //! supporting data loads.
 
 use chrono::NaiveDate;
-use salal_forecast::{AdministeredDose, Engine, EvaluationStatus, Gender, PatientInput, SeriesStatus, SupportingData};
+use salal_forecast::{
+    AdministeredDose, Engine, EvaluationStatus, Gender, PatientInput, SeriesStatus, SupportingData,
+};
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
@@ -43,13 +45,19 @@ fn second_dtap_at_10_weeks_minus_4_days_is_valid() {
         birth_date: d(2025, 9, 5),
         gender: Gender::Female,
         assessment_date: d(2025, 11, 10),
-        doses: vec![AdministeredDose::new(0, d(2025, 10, 17), "107"), AdministeredDose::new(1, d(2025, 11, 10), "107")],
+        doses: vec![
+            AdministeredDose::new(0, d(2025, 10, 17), "107"),
+            AdministeredDose::new(1, d(2025, 11, 10), "107"),
+        ],
         observations: vec![],
         birth_country: None,
     };
     let a = engine.assess(&input);
     let g = a.vaccine_group("DTaP/Tdap/Td").unwrap();
-    assert_eq!(a.dose_status_for_group(g, 1).unwrap().0, EvaluationStatus::Valid);
+    assert_eq!(
+        a.dose_status_for_group(g, 1).unwrap().0,
+        EvaluationStatus::Valid
+    );
     assert_eq!(g.forecast.dose_number, Some(3));
     assert_eq!(g.forecast.earliest, Some(d(2025, 12, 12)));
     assert_eq!(g.forecast.recommended, Some(d(2026, 3, 5)));
@@ -69,7 +77,8 @@ fn cdc_dev_cases() {
     let path = std::env::var_os("SALAL_CDSI_DIR")
         .map(|d| std::path::PathBuf::from(d).join("../testcases/dev.jsonl"))
         .unwrap_or_else(|| {
-            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/cdsi/testcases/dev.jsonl")
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../../shared/cdsi/testcases/dev.jsonl")
         });
     let Ok(text) = std::fs::read_to_string(&path) else {
         eprintln!("skipping: {} not found", path.display());
@@ -85,7 +94,12 @@ fn cdc_dev_cases() {
             failures.push(format!("{}: {}", case.id, diffs.join("; ")));
         }
     }
-    assert!(failures.is_empty(), "{} undocumented failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} undocumented failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -105,7 +119,10 @@ fn dose_after_lot_expiry_is_sub_standard() {
     let g = a.vaccine_group("HepB").unwrap();
     let (status, reasons) = a.dose_status_for_group(g, 7).unwrap();
     assert_eq!(status, EvaluationStatus::SubStandard);
-    assert_eq!(reasons, vec![salal_forecast::EvaluationReason::ExpiredOrSubStandard]);
+    assert_eq!(
+        reasons,
+        vec![salal_forecast::EvaluationReason::ExpiredOrSubStandard]
+    );
     assert_eq!(g.forecast.dose_number, Some(1));
 }
 
@@ -124,9 +141,16 @@ fn measles_immunity_by_birth_date() {
     let mmr = a.vaccine_group("MMR").unwrap();
     assert_ne!(mmr.forecast.status, SeriesStatus::NotComplete);
     // A health care worker (observation 055) is excluded from birth-date immunity.
-    let hcp = PatientInput { observations: vec!["055".to_owned()], ..input };
+    let hcp = PatientInput {
+        observations: vec!["055".to_owned()],
+        ..input
+    };
     let a = engine.assess(&hcp);
-    let measles = a.antigens.iter().find(|f| &*f.antigen == "Measles").unwrap();
+    let measles = a
+        .antigens
+        .iter()
+        .find(|f| &*f.antigen == "Measles")
+        .unwrap();
     assert_ne!(measles.forecast.status, SeriesStatus::Immune);
 }
 
@@ -143,11 +167,20 @@ fn varicella_birth_date_immunity_depends_on_the_country() {
     };
     let status = |i: &PatientInput| {
         let a = engine.assess(i);
-        a.antigens.iter().find(|f| &*f.antigen == "Varicella").map(|f| f.forecast.status)
+        a.antigens
+            .iter()
+            .find(|f| &*f.antigen == "Varicella")
+            .map(|f| f.forecast.status)
     };
     assert_eq!(status(&input), Some(SeriesStatus::Immune));
-    let elsewhere = PatientInput { birth_country: Some("Mexico".to_owned()), ..input.clone() };
+    let elsewhere = PatientInput {
+        birth_country: Some("Mexico".to_owned()),
+        ..input.clone()
+    };
     assert_ne!(status(&elsewhere), Some(SeriesStatus::Immune));
-    let unknown = PatientInput { birth_country: None, ..input };
+    let unknown = PatientInput {
+        birth_country: None,
+        ..input
+    };
     assert_eq!(status(&unknown), Some(SeriesStatus::Immune));
 }

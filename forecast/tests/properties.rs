@@ -13,12 +13,14 @@ fn engine() -> &'static Engine {
 }
 
 const CVX: &[&str] = &[
-    "08", "10", "20", "03", "21", "94", "110", "133", "62", "83", "115", "49", "116", "141", "114", "187", "120",
-    "106", "113", "165", "215", "208", "48", "45", "85", "43", "89", "107", "17", "122", "119", "300", "306",
+    "08", "10", "20", "03", "21", "94", "110", "133", "62", "83", "115", "49", "116", "141", "114",
+    "187", "120", "106", "113", "165", "215", "208", "48", "45", "85", "43", "89", "107", "17",
+    "122", "119", "300", "306",
 ];
 
 fn date(base: NaiveDate, days: u64) -> NaiveDate {
-    base.checked_add_days(Days::new(days)).expect("date in range")
+    base.checked_add_days(Days::new(days))
+        .expect("date in range")
 }
 
 prop_compose! {
@@ -52,8 +54,15 @@ fn keyed(input: &PatientInput, a: &Assessment) -> Vec<String> {
         .evaluations
         .iter()
         .map(|e| {
-            let d = input.doses.iter().find(|d| d.id == e.dose_id).expect("dose");
-            format!("{} {} {} {} {:?} {:?}", d.date, d.cvx, e.antigen, e.series_name, e.status, e.reasons)
+            let d = input
+                .doses
+                .iter()
+                .find(|d| d.id == e.dose_id)
+                .expect("dose");
+            format!(
+                "{} {} {} {} {:?} {:?}",
+                d.date, d.cvx, e.antigen, e.series_name, e.status, e.reasons
+            )
         })
         .collect();
     out.sort();

@@ -4,7 +4,8 @@
 
 use chrono::NaiveDate;
 use salal_forecast::{
-    AdministeredDose, Engine, EvaluationReason, EvaluationStatus, Gender, PatientInput, SeriesStatus, SupportingData,
+    AdministeredDose, Engine, EvaluationReason, EvaluationStatus, Gender, PatientInput,
+    SeriesStatus, SupportingData,
 };
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -106,7 +107,11 @@ fn patient(gender: Gender, doses: &[(NaiveDate, &str)], today: NaiveDate) -> Pat
         birth_date: d(2020, 1, 1),
         gender,
         assessment_date: today,
-        doses: doses.iter().enumerate().map(|(i, (date, cvx))| AdministeredDose::new(i, *date, *cvx)).collect(),
+        doses: doses
+            .iter()
+            .enumerate()
+            .map(|(i, (date, cvx))| AdministeredDose::new(i, *date, *cvx))
+            .collect(),
         observations: vec![],
         birth_country: None,
     }
@@ -115,7 +120,11 @@ fn patient(gender: Gender, doses: &[(NaiveDate, &str)], today: NaiveDate) -> Pat
 #[test]
 fn dose_two_is_skipped_when_dose_one_came_late_and_dose_three_recurs() {
     let e = engine();
-    let a = e.assess(&patient(Gender::Male, &[(d(2021, 3, 1), "901")], d(2021, 4, 1)));
+    let a = e.assess(&patient(
+        Gender::Male,
+        &[(d(2021, 3, 1), "901")],
+        d(2021, 4, 1),
+    ));
     let alpha = a.vaccine_group("Alpha").unwrap();
     // Dose 2 skipped: the recurring dose 3 is forecast, 10 years after dose 1.
     assert_eq!(alpha.forecast.status, SeriesStatus::NotComplete);
@@ -123,8 +132,15 @@ fn dose_two_is_skipped_when_dose_one_came_late_and_dose_three_recurs() {
     assert_eq!(alpha.forecast.earliest, Some(d(2031, 3, 1)));
     assert_eq!(alpha.forecast.recommended_vaccines, vec!["901".to_owned()]);
     // A valid recurring dose is followed by another one.
-    let a = e.assess(&patient(Gender::Male, &[(d(2021, 3, 1), "901"), (d(2031, 3, 1), "901")], d(2031, 4, 1)));
-    assert_eq!(a.vaccine_group("Alpha").unwrap().forecast.earliest, Some(d(2041, 3, 1)));
+    let a = e.assess(&patient(
+        Gender::Male,
+        &[(d(2021, 3, 1), "901"), (d(2031, 3, 1), "901")],
+        d(2031, 4, 1),
+    ));
+    assert_eq!(
+        a.vaccine_group("Alpha").unwrap().forecast.earliest,
+        Some(d(2041, 3, 1))
+    );
 }
 
 #[test]
@@ -139,10 +155,28 @@ fn too_young_inadvertent_and_too_soon() {
     let a = e.assess(&patient(Gender::Female, &doses, d(2020, 4, 1)));
     let g = a.vaccine_group("Alpha").unwrap();
     let status = |i| a.dose_status_for_group(g, i).unwrap();
-    assert_eq!(status(0), (EvaluationStatus::NotValid, vec![EvaluationReason::AgeTooYoung]));
-    assert_eq!(status(1), (EvaluationStatus::NotValid, vec![EvaluationReason::InadvertentVaccine]));
+    assert_eq!(
+        status(0),
+        (
+            EvaluationStatus::NotValid,
+            vec![EvaluationReason::AgeTooYoung]
+        )
+    );
+    assert_eq!(
+        status(1),
+        (
+            EvaluationStatus::NotValid,
+            vec![EvaluationReason::InadvertentVaccine]
+        )
+    );
     assert_eq!(status(2).0, EvaluationStatus::Valid);
-    assert_eq!(status(3), (EvaluationStatus::NotValid, vec![EvaluationReason::IntervalTooSoon]));
+    assert_eq!(
+        status(3),
+        (
+            EvaluationStatus::NotValid,
+            vec![EvaluationReason::IntervalTooSoon]
+        )
+    );
     // Dose 2 is due 4 weeks after the not-valid dose.
     assert_eq!(g.forecast.dose_number, Some(2));
     assert_eq!(g.forecast.earliest, Some(d(2020, 4, 17)));
@@ -158,7 +192,10 @@ fn live_virus_conflict_and_required_gender() {
     let beta = a.vaccine_group("Beta").unwrap();
     assert_eq!(
         a.dose_status_for_group(beta, 1).unwrap(),
-        (EvaluationStatus::NotValid, vec![EvaluationReason::LiveVirusConflict])
+        (
+            EvaluationStatus::NotValid,
+            vec![EvaluationReason::LiveVirusConflict]
+        )
     );
     // Forecast after the conflict end (28 days after the live dose).
     assert_eq!(beta.forecast.earliest, Some(d(2021, 2, 7)));

@@ -12,7 +12,8 @@ use std::process::ExitCode;
 use salal_forecast::check::{TestCase, check_case, parse_rate};
 use salal_forecast::{Engine, SupportingData};
 
-const USAGE: &str = "usage: cdsi-check FILE.jsonl [--min-pass-rate FRACTION|PERCENT] [--data DIR] [--explain]";
+const USAGE: &str =
+    "usage: cdsi-check FILE.jsonl [--min-pass-rate FRACTION|PERCENT] [--data DIR] [--explain]";
 
 fn load_dir(dir: &Path) -> Result<SupportingData, String> {
     let schedule = std::fs::read_to_string(dir.join("ScheduleSupportingData.xml"))
@@ -54,7 +55,9 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 };
                 let Some(r) = parse_rate(&v) else {
-                    eprintln!("invalid --min-pass-rate {v:?}: use a fraction like 0.85 or a percentage like 85%");
+                    eprintln!(
+                        "invalid --min-pass-rate {v:?}: use a fraction like 0.85 or a percentage like 85%"
+                    );
                     return ExitCode::from(2);
                 };
                 min_rate = Some(r);
@@ -113,7 +116,12 @@ fn main() -> ExitCode {
                     passed += 1;
                 } else {
                     failed += 1;
-                    println!("FAIL {} [{}]: {}", case.id, case.vaccine_group_name, diffs.join("; "));
+                    println!(
+                        "FAIL {} [{}]: {}",
+                        case.id,
+                        case.vaccine_group_name,
+                        diffs.join("; ")
+                    );
                     if explain {
                         println!("{}", salal_forecast::check::explain(&engine, &case));
                     }
@@ -128,6 +136,14 @@ fn main() -> ExitCode {
     println!("{passed} passed, {failed} failed");
     let total = passed + failed;
     #[allow(clippy::cast_precision_loss)]
-    let rate = if total == 0 { 1.0 } else { passed as f64 / total as f64 };
-    if failed == 0 || min_rate.is_some_and(|m| rate >= m) { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    let rate = if total == 0 {
+        1.0
+    } else {
+        passed as f64 / total as f64
+    };
+    if failed == 0 || min_rate.is_some_and(|m| rate >= m) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }

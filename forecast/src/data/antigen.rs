@@ -4,9 +4,10 @@ use roxmltree::Node;
 
 use super::xml::{child, children, cvx, cvx_list, date, duration, flag, opt_text, parse_doc, text};
 use super::{
-    AgeRule, AllowableVaccine, AntigenContraindication, AntigenData, AntigenSeries, BirthDateImmunity, ConditionKind,
-    ConditionalSkip, ContraindicatedVaccine, CountLogic, Gender, Immunity, Indication, IntervalRule, PreferableVaccine,
-    Seasonal, SeriesDose, SeriesType, SkipCondition, SkipContext, SkipSet, VaccineContraindication,
+    AgeRule, AllowableVaccine, AntigenContraindication, AntigenData, AntigenSeries,
+    BirthDateImmunity, ConditionKind, ConditionalSkip, ContraindicatedVaccine, CountLogic, Gender,
+    Immunity, Indication, IntervalRule, PreferableVaccine, Seasonal, SeriesDose, SeriesType,
+    SkipCondition, SkipContext, SkipSet, VaccineContraindication,
 };
 use crate::error::DataError;
 
@@ -17,13 +18,17 @@ pub(super) fn parse(xml: &str) -> Result<AntigenData, DataError> {
     let mut immunity = Immunity::default();
     if let Some(imm) = child(root, "immunity") {
         for ch in children(imm, "clinicalHistory") {
-            immunity.clinical_history.push(text(ch, "guidelineCode").to_owned());
+            immunity
+                .clinical_history
+                .push(text(ch, "guidelineCode").to_owned());
         }
         for b in children(imm, "dateOfBirth") {
             immunity.birth_date.push(BirthDateImmunity {
                 date: date(b, "immunityBirthDate")?,
                 country: opt_text(b, "birthCountry"),
-                exclusions: children(b, "exclusion").map(|e| text(e, "exclusionCode").to_owned()).collect(),
+                exclusions: children(b, "exclusion")
+                    .map(|e| text(e, "exclusionCode").to_owned())
+                    .collect(),
             });
         }
     }
@@ -60,9 +65,20 @@ pub(super) fn parse(xml: &str) -> Result<AntigenData, DataError> {
             }
         }
     }
-    let series = children(root, "series").map(parse_series).collect::<Result<Vec<_>, _>>()?;
-    let name = series.first().map(|s| s.target_disease.clone()).ok_or(DataError::Missing("series"))?;
-    Ok(AntigenData { name, immunity, antigen_contraindications, vaccine_contraindications, series })
+    let series = children(root, "series")
+        .map(parse_series)
+        .collect::<Result<Vec<_>, _>>()?;
+    let name = series
+        .first()
+        .map(|s| s.target_disease.clone())
+        .ok_or(DataError::Missing("series"))?;
+    Ok(AntigenData {
+        name,
+        immunity,
+        antigen_contraindications,
+        vaccine_contraindications,
+        series,
+    })
 }
 
 fn parse_series(s: Node<'_, '_>) -> Result<AntigenSeries, DataError> {
@@ -80,7 +96,9 @@ fn parse_series(s: Node<'_, '_>) -> Result<AntigenSeries, DataError> {
     let select = child(s, "selectSeries").ok_or(DataError::Missing("selectSeries"))?;
     let mut indications = Vec::new();
     for ind in children(s, "indication") {
-        let code = child(ind, "observationCode").map(|o| text(o, "code")).unwrap_or("");
+        let code = child(ind, "observationCode")
+            .map(|o| text(o, "code"))
+            .unwrap_or("");
         if code.is_empty() {
             continue;
         }
@@ -90,7 +108,9 @@ fn parse_series(s: Node<'_, '_>) -> Result<AntigenSeries, DataError> {
             end_age: duration(ind, "endAge")?,
         });
     }
-    let doses = children(s, "seriesDose").map(parse_dose).collect::<Result<Vec<_>, _>>()?;
+    let doses = children(s, "seriesDose")
+        .map(parse_dose)
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(AntigenSeries {
         name: text(s, "seriesName").to_owned(),
         target_disease: text(s, "targetDisease").to_owned(),
@@ -121,19 +141,25 @@ fn parse_interval(i: Node<'_, '_>) -> Result<IntervalRule, DataError> {
         from_previous: flag(i, "fromPrevious"),
         from_target_dose: from_target.parse::<usize>().ok(),
         from_most_recent: cvx_list(text(i, "fromMostRecent"))?,
-        from_relevant_obs: child(i, "fromRelevantObs").map(|o| text(o, "code").to_owned()).filter(|c| !c.is_empty()),
+        from_relevant_obs: child(i, "fromRelevantObs")
+            .map(|o| text(o, "code").to_owned())
+            .filter(|c| !c.is_empty()),
         abs_min: duration(i, "absMinInt")?,
         min: duration(i, "minInt")?,
         earliest_rec: duration(i, "earliestRecInt")?,
         latest_rec: duration(i, "latestRecInt")?,
-        priority: !text(i, "intervalPriority").is_empty() && !text(i, "intervalPriority").eq_ignore_ascii_case("n"),
+        priority: !text(i, "intervalPriority").is_empty()
+            && !text(i, "intervalPriority").eq_ignore_ascii_case("n"),
         effective: date(i, "effectiveDate")?,
         cessation: date(i, "cessationDate")?,
     })
 }
 
 fn is_empty_interval(i: &IntervalRule) -> bool {
-    !i.from_previous && i.from_target_dose.is_none() && i.from_most_recent.is_empty() && i.from_relevant_obs.is_none()
+    !i.from_previous
+        && i.from_target_dose.is_none()
+        && i.from_most_recent.is_empty()
+        && i.from_relevant_obs.is_none()
 }
 
 fn parse_dose(d: Node<'_, '_>) -> Result<SeriesDose, DataError> {

@@ -17,7 +17,10 @@ pub struct Cvx(pub u16);
 impl Cvx {
     /// Parses a CVX code, ignoring surrounding spaces and leading zeros.
     pub fn parse(text: &str) -> Result<Self, DataError> {
-        text.trim().parse::<u16>().map(Cvx).map_err(|_| DataError::BadCvx(text.to_owned()))
+        text.trim()
+            .parse::<u16>()
+            .map(Cvx)
+            .map_err(|_| DataError::BadCvx(text.to_owned()))
     }
 }
 
@@ -60,7 +63,10 @@ impl SupportingData {
     /// Parses the schedule XML and the antigen XML documents.
     pub fn from_xml(schedule: &str, antigens: &[&str]) -> Result<Self, DataError> {
         let schedule = schedule::parse(schedule)?;
-        let antigens = antigens.iter().map(|a| antigen::parse(a)).collect::<Result<Vec<_>, _>>()?;
+        let antigens = antigens
+            .iter()
+            .map(|a| antigen::parse(a))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Self { schedule, antigens })
     }
 

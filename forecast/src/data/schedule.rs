@@ -1,7 +1,9 @@
 //! Parser for `ScheduleSupportingData.xml`.
 
 use super::xml::{child, children, cvx, duration, is_yes, parse_doc, text};
-use super::{CodedValue, CvxAssociation, CvxMapping, LiveVirusConflict, Observation, Schedule, VaccineGroup};
+use super::{
+    CodedValue, CvxAssociation, CvxMapping, LiveVirusConflict, Observation, Schedule, VaccineGroup,
+};
 use crate::error::DataError;
 
 /// Parses the schedule supporting data.
@@ -46,7 +48,11 @@ pub(super) fn parse(xml: &str) -> Result<Schedule, DataError> {
             if let Some(g) = out.vaccine_groups.iter_mut().find(|g| g.name == name) {
                 g.antigens.extend(antigens);
             } else {
-                out.vaccine_groups.push(VaccineGroup { name: name.to_owned(), administer_full: None, antigens });
+                out.vaccine_groups.push(VaccineGroup {
+                    name: name.to_owned(),
+                    administer_full: None,
+                    antigens,
+                });
             }
         }
     }

@@ -8,8 +8,12 @@ use crate::error::DataError;
 use super::Cvx;
 
 /// Child elements of `node` named `name`.
-pub(super) fn children<'a, 'i>(node: Node<'a, 'i>, name: &'static str) -> impl Iterator<Item = Node<'a, 'i>> {
-    node.children().filter(move |c| c.is_element() && c.tag_name().name() == name)
+pub(super) fn children<'a, 'i>(
+    node: Node<'a, 'i>,
+    name: &'static str,
+) -> impl Iterator<Item = Node<'a, 'i>> {
+    node.children()
+        .filter(move |c| c.is_element() && c.tag_name().name() == name)
 }
 
 /// First child element named `name`.
@@ -19,7 +23,10 @@ pub(super) fn child<'a, 'i>(node: Node<'a, 'i>, name: &'static str) -> Option<No
 
 /// Trimmed text of the first child named `name` (empty if absent).
 pub(super) fn text<'a>(node: Node<'a, '_>, name: &'static str) -> &'a str {
-    child(node, name).and_then(|c| c.text()).map(str::trim).unwrap_or("")
+    child(node, name)
+        .and_then(|c| c.text())
+        .map(str::trim)
+        .unwrap_or("")
 }
 
 /// Owned text, `None` when empty.
@@ -29,12 +36,18 @@ pub(super) fn opt_text(node: Node<'_, '_>, name: &'static str) -> Option<String>
 }
 
 /// Age or interval child.
-pub(super) fn duration(node: Node<'_, '_>, name: &'static str) -> Result<Option<Duration>, DataError> {
+pub(super) fn duration(
+    node: Node<'_, '_>,
+    name: &'static str,
+) -> Result<Option<Duration>, DataError> {
     Duration::parse(text(node, name))
 }
 
 /// Date child.
-pub(super) fn date(node: Node<'_, '_>, name: &'static str) -> Result<Option<chrono::NaiveDate>, DataError> {
+pub(super) fn date(
+    node: Node<'_, '_>,
+    name: &'static str,
+) -> Result<Option<chrono::NaiveDate>, DataError> {
     parse_date(text(node, name))
 }
 
@@ -51,20 +64,34 @@ pub(super) fn is_yes(t: &str) -> bool {
 /// CVX child; `None` when empty.
 pub(super) fn cvx(node: Node<'_, '_>, name: &'static str) -> Result<Option<Cvx>, DataError> {
     let t = text(node, name);
-    if t.is_empty() { Ok(None) } else { Cvx::parse(t).map(Some) }
+    if t.is_empty() {
+        Ok(None)
+    } else {
+        Cvx::parse(t).map(Some)
+    }
 }
 
 /// A list of CVX codes separated by `;` or `,`.
 pub(super) fn cvx_list(t: &str) -> Result<Vec<Cvx>, DataError> {
-    t.split([';', ',']).map(str::trim).filter(|s| !s.is_empty()).map(Cvx::parse).collect()
+    t.split([';', ','])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(Cvx::parse)
+        .collect()
 }
 
 /// Parses a document and checks its root element name.
-pub(super) fn parse_doc<'i>(xml: &'i str, root: &'static str) -> Result<roxmltree::Document<'i>, DataError> {
+pub(super) fn parse_doc<'i>(
+    xml: &'i str,
+    root: &'static str,
+) -> Result<roxmltree::Document<'i>, DataError> {
     let doc = roxmltree::Document::parse(xml).map_err(|e| DataError::Xml(e.to_string()))?;
     let found = doc.root_element().tag_name().name();
     if found != root {
-        return Err(DataError::UnexpectedRoot { expected: root, found: found.to_owned() });
+        return Err(DataError::UnexpectedRoot {
+            expected: root,
+            found: found.to_owned(),
+        });
     }
     Ok(doc)
 }
