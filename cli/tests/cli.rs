@@ -311,3 +311,46 @@ fn killed_at_random_moments_no_acknowledged_dose_is_lost_or_duplicated() {
         )
     );
 }
+
+/// Unmounts the test's small file system when the test ends, pass or fail.
+struct SmallDisk(std::path::PathBuf);
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+/// A real full disk: a 6 MB tmpfs. Needs root to mount (CI runs as root); elsewhere the
+/// store's own test covers the same error through SQLite's page limit.
+#[test]
+fn a_real_full_disk_stops_the_write_with_a_clear_error_and_keeps_what_was_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=6m", "tmpfs"])
+        .arg(dir.path())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("skipped: cannot mount a small file system here (not root)");
+        return;
+    }
+    let _guard = SmallDisk(dir.path().to_path_buf());
+    let data = dir.path().join("clinic");
+    let (code, _, err) = run(salal(&data).args(["init", "--clinic", "Valle", "--admin", "admin"]));
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = run(salal(&data).env("SALAL_PASSWORD", PASSWORD).args(["demo", "--patients", "20000", "--without-doses"]));
+    assert_eq!(code, 1, "the disk must fill up: {err}");
+    assert!(err.contains("disk is full") && err.contains("Everything saved before is safe"), "{err}");
+    let (code, _, err) = run(salal(&data).args(["--lang", "es", "demo", "--patients", "1000", "--without-doses"]));
+    assert_eq!(code, 1);
+    assert!(err.contains("El disco está lleno"), "{err}");
+
+    let clinic = Clinic::open(&data).expect("still opens");
+    let count = clinic.store_for_inspection().patient_count().unwrap();
+    assert!(count > 0 && count % 1000 == 0, "whole batches only, nothing partial: {count}");
+    let (code, out, _) = run(salal(&data).args(["search", "garcia", "--limit", "3"]));
+    assert_eq!(code, 0);
+    assert_eq!(out.lines().count(), 3, "saved patients are all still there");
+}

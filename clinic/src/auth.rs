@@ -11,7 +11,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use salal_core::i18n::Lang;
 use salal_core::ids::UserId;
 use salal_core::user::{Permission, Role};
-use salal_store::{Actor, UserRow};
+use salal_store::{Actor, StoreError, UserRow};
 use serde::Serialize;
 
 /// Failed attempts that lock an account.
@@ -98,7 +98,13 @@ impl Clinic {
             username: user.username.clone(),
         };
         if password::verify(password_typed, &user.password_hash) {
-            store.write(&actor, now, |w| w.record_sign_in(user.id, true, 0, None))?;
+            // On a full disk the staff must still be able to read their records:
+            // the verified sign-in proceeds even if its audit line cannot be written.
+            match store.write(&actor, now, |w| w.record_sign_in(user.id, true, 0, None)) {
+                Ok(()) => {}
+                Err(StoreError::DiskFull) => tracing::warn!(user = %user.id, "disk full: sign-in not audited"),
+                Err(e) => return Err(e.into()),
+            }
             return Ok(user);
         }
         let failures = previous_failures.saturating_add(1);

@@ -105,7 +105,12 @@ impl Clinic {
         let mut store = self.lock();
         let patient = store.patient(id)?.ok_or(ClinicError::PatientNotFound)?;
         let events = store.patient_events(id)?;
-        store.write(&session.actor(), self.now(), |w| w.record_patient_view(id))?;
+        // Reading stays possible on a full disk; the view is then not audited.
+        match store.write(&session.actor(), self.now(), |w| w.record_patient_view(id)) {
+            Ok(()) => {}
+            Err(salal_store::StoreError::DiskFull) => tracing::warn!(patient = %id, "disk full: view not audited"),
+            Err(e) => return Err(e.into()),
+        }
         drop(store);
 
         let mut groups: Vec<VaccineGroupHistory> = Vec::new();
