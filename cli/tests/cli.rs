@@ -340,16 +340,34 @@ fn a_real_full_disk_stops_the_write_with_a_clear_error_and_keeps_what_was_saved(
     let data = dir.path().join("clinic");
     let (code, _, err) = run(salal(&data).args(["init", "--clinic", "Valle", "--admin", "admin"]));
     assert_eq!(code, 0, "{err}");
-    let (code, _, err) = run(salal(&data).env("SALAL_PASSWORD", PASSWORD).args(["demo", "--patients", "20000", "--without-doses"]));
+    let (code, _, err) = run(salal(&data).env("SALAL_PASSWORD", PASSWORD).args([
+        "demo",
+        "--patients",
+        "20000",
+        "--without-doses",
+    ]));
     assert_eq!(code, 1, "the disk must fill up: {err}");
-    assert!(err.contains("disk is full") && err.contains("Everything saved before is safe"), "{err}");
-    let (code, _, err) = run(salal(&data).args(["--lang", "es", "demo", "--patients", "1000", "--without-doses"]));
+    assert!(
+        err.contains("disk is full") && err.contains("Everything saved before is safe"),
+        "{err}"
+    );
+    let (code, _, err) = run(salal(&data).args([
+        "--lang",
+        "es",
+        "demo",
+        "--patients",
+        "1000",
+        "--without-doses",
+    ]));
     assert_eq!(code, 1);
     assert!(err.contains("El disco está lleno"), "{err}");
 
     let clinic = Clinic::open(&data).expect("still opens");
     let count = clinic.store_for_inspection().patient_count().unwrap();
-    assert!(count > 0 && count % 1000 == 0, "whole batches only, nothing partial: {count}");
+    assert!(
+        count > 0 && count % 1000 == 0,
+        "whole batches only, nothing partial: {count}"
+    );
     let (code, out, _) = run(salal(&data).args(["search", "garcia", "--limit", "3"]));
     assert_eq!(code, 0);
     assert_eq!(out.lines().count(), 3, "saved patients are all still there");

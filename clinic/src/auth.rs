@@ -102,7 +102,9 @@ impl Clinic {
             // the verified sign-in proceeds even if its audit line cannot be written.
             match store.write(&actor, now, |w| w.record_sign_in(user.id, true, 0, None)) {
                 Ok(()) => {}
-                Err(StoreError::DiskFull) => tracing::warn!(user = %user.id, "disk full: sign-in not audited"),
+                Err(StoreError::DiskFull) => {
+                    tracing::warn!(user = %user.id, "disk full: sign-in not audited")
+                }
                 Err(e) => return Err(e.into()),
             }
             return Ok(user);

@@ -108,7 +108,9 @@ impl Clinic {
         // Reading stays possible on a full disk; the view is then not audited.
         match store.write(&session.actor(), self.now(), |w| w.record_patient_view(id)) {
             Ok(()) => {}
-            Err(salal_store::StoreError::DiskFull) => tracing::warn!(patient = %id, "disk full: view not audited"),
+            Err(salal_store::StoreError::DiskFull) => {
+                tracing::warn!(patient = %id, "disk full: view not audited")
+            }
             Err(e) => return Err(e.into()),
         }
         drop(store);

@@ -13,6 +13,7 @@ pub mod auth;
 mod duplicates;
 mod error;
 pub mod events;
+pub mod forecast;
 pub mod password;
 pub mod patients;
 
@@ -32,6 +33,7 @@ pub use error::{
     RegisterPatientError, SetupError,
 };
 pub use events::{EventView, PatientRecord, VaccineGroupHistory};
+pub use forecast::{DoseVerdict, DueState, GroupForecast, PatientForecast};
 pub use patients::{ImportError, ImportedPatient};
 pub use salal_store::{KeyringStatus, RecoveryKey, StoreError};
 

@@ -536,3 +536,83 @@ fn a_retried_save_with_the_same_id_is_not_duplicated() {
         (1, 1, 1)
     );
 }
+
+#[test]
+fn the_record_forecast_says_what_is_due_and_why_a_dose_does_not_count() {
+    let f = Fixture::new();
+    let s = f.admin();
+    // Born 2025-01-10; assessed 2026-11-25 (the fixture's today).
+    let p = f
+        .clinic
+        .register_patient(
+            &s,
+            &child("Valentina", "Rosales", "", day(2025, 1, 10)),
+            false,
+        )
+        .unwrap();
+    let historical = |cvx: &str, date: NaiveDate| NewEvent {
+        kind: EventKind::Historical,
+        cvx: cvx.into(),
+        date: Some(date),
+        ..NewEvent::default()
+    };
+    // MMR at 6 months is too young to count; HepB given three times on schedule.
+    let early_mmr = f
+        .clinic
+        .record_event(&s, p, &historical("03", day(2025, 7, 10)))
+        .unwrap();
+    for date in [day(2025, 1, 10), day(2025, 2, 12), day(2025, 7, 15)] {
+        f.clinic
+            .record_event(&s, p, &historical("08", date))
+            .unwrap();
+    }
+    let forecast = f.clinic.patient_forecast(&s, p).unwrap();
+    let group = |name: &str| {
+        forecast
+            .groups
+            .iter()
+            .find(|g| g.group == name)
+            .unwrap_or_else(|| panic!("{name}"))
+    };
+
+    let mmr = group("MMR");
+    assert_eq!(mmr.status, salal_forecast::SeriesStatus::NotComplete);
+    assert_eq!(mmr.dose_number, Some(1), "the early dose does not count");
+    assert_eq!(mmr.due, salal_clinic::DueState::Overdue, "{mmr:?}");
+    let verdict = mmr
+        .doses
+        .iter()
+        .find(|d| d.event_id == early_mmr)
+        .expect("the early dose is explained");
+    assert_eq!(verdict.status, salal_forecast::EvaluationStatus::NotValid);
+    assert!(
+        verdict
+            .reasons
+            .contains(&salal_forecast::EvaluationReason::AgeTooYoung),
+        "{:?}",
+        verdict.reasons
+    );
+
+    let hepb = group("HepB");
+    assert_eq!(hepb.due, salal_clinic::DueState::Complete);
+    assert!(
+        hepb.doses
+            .iter()
+            .all(|d| d.status == salal_forecast::EvaluationStatus::Valid)
+    );
+    assert_eq!(
+        forecast.groups[0].due,
+        salal_clinic::DueState::Overdue,
+        "what needs attention comes first"
+    );
+
+    // A dose entered in error stops counting.
+    let last_hepb = hepb.doses.last().unwrap().event_id;
+    f.clinic
+        .mark_entered_in_error(&s, last_hepb, "wrong date")
+        .unwrap();
+    let forecast = f.clinic.patient_forecast(&s, p).unwrap();
+    let hepb = forecast.groups.iter().find(|g| g.group == "HepB").unwrap();
+    assert_ne!(hepb.due, salal_clinic::DueState::Complete);
+    assert_eq!(hepb.doses.len(), 2);
+}
