@@ -355,6 +355,12 @@ fn evaluate_dose(
 }
 
 /// CONFLICT-3: is the dose an impacted vaccine dose administered?
+///
+/// CALCDTCONFLICT-2 needs the evaluation status of the previous (conflicting) dose,
+/// which belongs to other antigens. Antigens are processed in supporting-data order and
+/// a dose's status is taken from the best series of the antigens already processed
+/// (valid if valid for any); a dose not evaluated yet has "no evaluation status" and so
+/// uses the minimum conflict end interval, as the rule says.
 fn in_conflict(ctx: &Ctx<'_>, dose: &PDose<'_>) -> bool {
     let Some(cvx) = dose.cvx else { return false };
     let list = ctx.engine.conflicts_for(cvx);

@@ -240,7 +240,10 @@ pub(crate) fn forecast_series(
             })
             .count();
         let dose_number = u32::try_from(satisfied + 1).ok();
-        // SELECTB-12 / SELECTB-3: forecast finish date and completability.
+        // SELECTB-12 / SELECTB-3: forecast finish date and completability. SELECTB-12
+        // adds "the latest minimum interval from the remaining target doses" to the
+        // earliest date; here each remaining target dose adds its own minimum interval
+        // (and waits for its minimum age), which reads that rule for a chain of doses.
         let mut finish = earliest;
         for td in targets.iter().skip(t + 1) {
             let Some(next) = series.doses.get(td.def) else {

@@ -1,10 +1,11 @@
 //! English and Spanish texts for the engine's statuses and reasons, keyed by
-//! `message_key()`; the JSON files live in `forecast/i18n/`.
+//! `message_key()`; the JSON files live in `assets/i18n/<lang>/forecast.json`, where the
+//! app's translation catalog also reads them.
 
 /// English texts (flat JSON map key → text).
-pub const EN_JSON: &str = include_str!("../i18n/en.json");
+pub const EN_JSON: &str = include_str!("../../assets/i18n/en/forecast.json");
 /// Spanish texts (flat JSON map key → text).
-pub const ES_JSON: &str = include_str!("../i18n/es.json");
+pub const ES_JSON: &str = include_str!("../../assets/i18n/es/forecast.json");
 
 #[cfg(test)]
 mod tests {

@@ -108,13 +108,24 @@ fn prioritized_in_group(
     members: &[usize],
     adoses: &[usize],
 ) -> Option<usize> {
-    let entries: Vec<(usize, &SeriesRun, &AntigenSeries)> = members
+    let mut entries: Vec<(usize, &SeriesRun, &AntigenSeries)> = members
         .iter()
         .filter_map(|&i| {
             runs.get(i)
                 .and_then(|r| antigen.series.get(r.series).map(|s| (i, r, s)))
         })
         .collect();
+    // 8.1 pre-filter ("determine if any series should be removed from consideration"):
+    // when no series of the group has a valid dose, a series the patient has aged out of
+    // cannot be started, so it is dropped in favour of those that can still be; otherwise
+    // Table 8-3 would pick an aged-out default series (e.g. a childhood series for an
+    // unvaccinated adult) over a series meant for the patient's age.
+    let aged_out = |r: &SeriesRun| r.forecast.dates.status == SeriesStatus::AgedOut;
+    if entries.iter().all(|(_, r, _)| r.valid_count() == 0)
+        && entries.iter().any(|(_, r, _)| !aged_out(r))
+    {
+        entries.retain(|(_, r, _)| !aged_out(r));
+    }
     let default = entries
         .iter()
         .find(|(_, _, s)| s.default_series)

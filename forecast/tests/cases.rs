@@ -184,3 +184,21 @@ fn varicella_birth_date_immunity_depends_on_the_country() {
     };
     assert_eq!(status(&unknown), Some(SeriesStatus::Immune));
 }
+
+#[test]
+fn unvaccinated_adult_gets_the_adult_polio_series() {
+    let engine = Engine::new(&SupportingData::embedded().unwrap());
+    let input = PatientInput {
+        birth_date: d(1980, 5, 5),
+        gender: Gender::Male,
+        assessment_date: d(2025, 11, 10),
+        doses: vec![],
+        observations: vec![],
+        birth_country: None,
+    };
+    let a = engine.assess(&input);
+    let polio = a.antigens.iter().find(|f| &*f.antigen == "Polio").unwrap();
+    assert_eq!(polio.forecast.status, SeriesStatus::NotComplete);
+    assert_eq!(polio.forecast.dose_number, Some(1));
+    assert_eq!(&*polio.series_name, "Polio adult catch-up series");
+}

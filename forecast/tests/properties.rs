@@ -129,3 +129,52 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 100, ..ProptestConfig::default() })]
+
+    /// Odd input (CVX codes that are not numbers, doses before birth or after the
+    /// assessment date, an assessment before birth) never panics.
+    #[test]
+    fn odd_input_does_not_panic(
+        birth in 0u64..80_000,
+        assess in 0u64..80_000,
+        doses in proptest::collection::vec((0u64..80_000, "[0-9a-z ]{0,4}"), 0..8),
+        observations in proptest::collection::vec("[0-9]{3}", 0..3),
+    ) {
+        let epoch = NaiveDate::from_ymd_opt(1900, 1, 1).expect("epoch");
+        let input = PatientInput {
+            birth_date: date(epoch, birth),
+            gender: Gender::Unknown,
+            assessment_date: date(epoch, assess),
+            doses: doses
+                .iter()
+                .enumerate()
+                .map(|(i, (d, c))| AdministeredDose::new(i, date(epoch, *d), c.clone()))
+                .collect(),
+            observations,
+            birth_country: None,
+        };
+        let _ = engine().assess(&input);
+    }
+
+    /// Truncated or altered supporting data gives an error or data, never a panic.
+    #[test]
+    fn damaged_xml_does_not_panic(cut in 0usize..20_000, junk in "[<>/a-z0-9 ]{0,8}") {
+        let xml = r#"<antigenSupportingData><immunity/><contraindications/><series>
+<seriesName>S</seriesName><targetDisease>T</targetDisease><vaccineGroup>T</vaccineGroup>
+<seriesAdminGuidance/><seriesType>Standard</seriesType><equivalentSeriesGroups/><requiredGender/>
+<selectSeries><defaultSeries>Yes</defaultSeries><productPath>No</productPath><seriesGroupName>S</seriesGroupName>
+<seriesGroup>1</seriesGroup><seriesPriority>A</seriesPriority><seriesPreference>1</seriesPreference>
+<minAgeToStart/><maxAgeToStart/></selectSeries><indication/>
+<seriesDose><doseNumber>Dose 1</doseNumber><age><absMinAge>6 weeks - 4 days</absMinAge><minAge>6 weeks</minAge>
+<earliestRecAge>2 months</earliestRecAge><latestRecAge/><maxAge/><effectiveDate/><cessationDate/></age>
+<preferableVaccine><vaccineType>V</vaccineType><cvx>10</cvx><beginAge/><endAge/><tradeName/><mvx/><volume/>
+<forecastVaccineType>N</forecastVaccineType></preferableVaccine><conditionalSkip/><recurringDose>No</recurringDose>
+<seasonalRecommendation/></seriesDose></series></antigenSupportingData>"#;
+        let cut = cut % (xml.len() + 1);
+        let cut = (0..=cut).rev().find(|&c| xml.is_char_boundary(c)).unwrap_or(0);
+        let damaged = format!("{}{}{}", &xml[..cut], junk, &xml[cut..]);
+        let _ = SupportingData::from_xml("<scheduleSupportingData/>", &[&damaged]);
+    }
+}
