@@ -184,3 +184,39 @@ mod tests {
         assert!(SearchQuery::parse("  ", Lang::En, TODAY()).is_empty());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any typed text parses without panicking, and folding is idempotent.
+        #[test]
+        fn any_query_parses_and_folding_is_stable(text in "\\PC{0,40}") {
+            let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+            let q = SearchQuery::parse(&text, Lang::Es, today);
+            for token in &q.name_tokens {
+                prop_assert_eq!(fold(token), token.clone());
+                prop_assert!(!token.is_empty());
+            }
+        }
+
+        /// Every date, typed in each supported form, is read back (first, in its own language's reading).
+        #[test]
+        fn typed_birth_dates_round_trip(days in 0i64..40_000) {
+            let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+            let date = NaiveDate::from_ymd_opt(1915, 1, 1).unwrap() + chrono::Days::new(days.unsigned_abs());
+            prop_assume!(date <= today);
+            for (typed, lang) in [
+                (date.format("%-m/%-d/%Y").to_string(), Lang::En),
+                (date.format("%m%d%Y").to_string(), Lang::En),
+                (date.format("%Y-%m-%d").to_string(), Lang::En),
+                (date.format("%-d/%-m/%Y").to_string(), Lang::Es),
+            ] {
+                let dates = parse_birth_date(&typed, lang, today);
+                prop_assert_eq!(dates.first(), Some(&date), "{}", typed);
+            }
+        }
+    }
+}
