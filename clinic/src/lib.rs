@@ -181,8 +181,6 @@ impl Clinic {
             return Err(SetupError::Required("username"));
         }
         password::check_rules(&request.admin_password, username, &[clinic_name])?;
-        let (store, recovery_key, keyring) = Store::create(data_dir)?;
-        let clinic = Clinic::from_store(store)?;
         let display_name = if request.admin_display_name.trim().is_empty() {
             username
         } else {
@@ -201,10 +199,13 @@ impl Clinic {
             language: request.language,
             active: true,
         };
-        clinic.lock().write(&Actor::setup(), now, |w| {
-            w.set_clinic_name(clinic_name)?;
-            w.insert_user(&admin)
-        })?;
+        // The clinic and its administrator are written before the folder counts as set up.
+        let (store, recovery_key, keyring) =
+            Store::create_with(data_dir, &Actor::setup(), now, |w| {
+                w.set_clinic_name(clinic_name)?;
+                w.insert_user(&admin)
+            })?;
+        let clinic = Clinic::from_store(store)?;
         Ok((
             clinic,
             SetupReceipt {

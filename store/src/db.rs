@@ -154,8 +154,23 @@ impl Store {
     /// Creates a new encrypted database in `dir` with a fresh random key, kept in
     /// the OS keyring when there is one. Returns the recovery key to show once.
     pub fn create(dir: &Path) -> Result<(Store, RecoveryKey, KeyringStatus), StoreError> {
+        Store::create_with(dir, &Actor::setup(), chrono::Utc::now(), |_| {
+            Ok::<(), StoreError>(())
+        })
+    }
+
+    /// [`Store::create`], with a first write (the clinic and its administrator)
+    /// that must commit before the folder counts as set up: `store.json` is
+    /// written last, so a setup cut short leaves no half-made clinic behind and
+    /// can simply be run again.
+    pub fn create_with<E: From<StoreError>>(
+        dir: &Path,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        initial: impl FnOnce(&mut Writer<'_>) -> Result<(), E>,
+    ) -> Result<(Store, RecoveryKey, KeyringStatus), E> {
         if Store::exists(dir) {
-            return Err(StoreError::AlreadyInitialized(dir.to_path_buf()));
+            return Err(StoreError::AlreadyInitialized(dir.to_path_buf()).into());
         }
         std::fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, &e))?;
         let key = DbKey::generate()?;
@@ -174,10 +189,12 @@ impl Store {
         let keyring = match Vault::for_store(&info.store_id).save(&key) {
             Ok(()) => KeyringStatus::Saved,
             Err(StoreError::KeyringUnavailable(reason)) => KeyringStatus::Unavailable(reason),
-            Err(other) => return Err(other),
+            Err(other) => return Err(other.into()),
         };
-        write_file_durably(&dir.join(INFO_FILE), &serde_json::to_vec_pretty(&info)?)?;
-        let store = Store::finish_open(conn, dir, info)?;
+        let mut store = Store::finish_open(conn, dir, info)?;
+        store.write(actor, now, initial)?;
+        let info_json = serde_json::to_vec_pretty(&store.info).map_err(StoreError::from)?;
+        write_file_durably(&dir.join(INFO_FILE), &info_json)?;
         Ok((store, key.recovery_key(), keyring))
     }
 

@@ -349,3 +349,32 @@ fn recent_patients_come_first() {
         .unwrap();
     assert_ne!(anonymous[0].id, ids[3]);
 }
+
+#[test]
+fn a_setup_cut_short_leaves_no_half_made_clinic_and_can_run_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let failed = Store::create_with(dir.path(), &Actor::setup(), now(), |w| {
+        w.set_clinic_name("Valle")?;
+        Err(StoreError::DiskFull)
+    });
+    assert!(matches!(failed, Err(StoreError::DiskFull)));
+    assert!(!Store::exists(dir.path()), "not set up");
+    assert!(matches!(
+        Store::open(dir.path()),
+        Err(StoreError::NotInitialized(_))
+    ));
+    let (store, _, _) = Store::create_with(dir.path(), &Actor::setup(), now(), |w| {
+        w.set_clinic_name("Valle")
+    })
+    .expect("setup again");
+    assert_eq!(store.clinic_name().unwrap().as_deref(), Some("Valle"));
+    drop(store);
+    assert_eq!(
+        Store::open(dir.path())
+            .unwrap()
+            .clinic_name()
+            .unwrap()
+            .as_deref(),
+        Some("Valle")
+    );
+}
