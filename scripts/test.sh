@@ -28,3 +28,13 @@ if [ -x scripts/e2e.sh ]; then
   echo "== end-to-end tests in the desktop window"
   scripts/e2e.sh
 fi
+
+if [ -x installers/linux/build-deb.sh ]; then
+  echo "== Linux package: build the .deb, install it, start it headless"
+  installers/linux/build-deb.sh
+  if [ "$(id -u)" -eq 0 ]; then
+    installers/linux/smoke-test.sh
+  else
+    echo "package install skipped: dpkg -i needs root"
+  fi
+fi

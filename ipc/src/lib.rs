@@ -1,0 +1,154 @@
+//! The wire between the Salal Clinic UI (wasm32) and its desktop shell (Tauri).
+//!
+//! Only these types cross the boundary. The shell converts them to and from the
+//! `clinic` and `core` types, so renaming a domain field cannot silently change
+//! what the UI sends or reads. Every command answers `Result<T, IpcError>`; the
+//! error carries a stable `code` to branch on and a `message` already written in
+//! the user's language.
+//!
+//! Start with [`cmd`] (the command names), then the request and result types of
+//! each screen: [`setup`], [`session`], [`patient`], [`dose`], [`admin`].
+//! Dates travel as ISO 8601 text (`YYYY-MM-DD`), ids as UUID text.
+
+pub mod admin;
+pub mod dose;
+pub mod patient;
+pub mod session;
+pub mod setup;
+
+use serde::{Deserialize, Serialize};
+
+/// The names of the shell's commands, shared so the two sides cannot drift.
+pub mod cmd {
+    /// [`crate::setup::AppStatus`]: is a clinic set up, who is signed in.
+    pub const APP_STATUS: &str = "app_status";
+    /// First run: create the clinic and its first administrator.
+    pub const SETUP: &str = "setup_clinic";
+    /// Reopen the clinic's data with the recovery key when the keyring lost it.
+    pub const RECOVER: &str = "recover_with_key";
+    /// Sign in.
+    pub const LOGIN: &str = "login";
+    /// Sign out.
+    pub const LOGOUT: &str = "logout";
+    /// Change a password (forced when it has expired).
+    pub const CHANGE_PASSWORD: &str = "change_password";
+    /// Switch the interface language (remembered per user once signed in).
+    pub const SET_LANGUAGE: &str = "set_language";
+    /// Pick lists: vaccines, routes, sites, VFC eligibility, funding sources…
+    pub const CODE_LISTS: &str = "code_lists";
+    /// Patient search (home screen).
+    pub const SEARCH_PATIENTS: &str = "search_patients";
+    /// Register a new patient.
+    pub const REGISTER_PATIENT: &str = "register_patient";
+    /// Update a patient's demographics.
+    pub const UPDATE_PATIENT: &str = "update_patient";
+    /// A patient's full record.
+    pub const PATIENT_RECORD: &str = "patient_record";
+    /// Record an immunization event.
+    pub const RECORD_EVENT: &str = "record_event";
+    /// Mark an event entered in error.
+    pub const MARK_ENTERED_IN_ERROR: &str = "mark_entered_in_error";
+    /// Record a consent choice.
+    pub const SET_CONSENT: &str = "set_consent";
+    /// List user accounts (administrators).
+    pub const LIST_USERS: &str = "list_users";
+    /// Create a user account (administrators).
+    pub const CREATE_USER: &str = "create_user";
+    /// Change a user's roles (administrators).
+    pub const SET_USER_ROLES: &str = "set_user_roles";
+}
+
+/// A language the interface speaks (same codes as `salal_core::i18n::Lang`).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// English.
+    #[default]
+    En,
+    /// Spanish.
+    Es,
+}
+
+/// Why a command failed: a stable code to branch on and a message for the user,
+/// already in the user's language. Never a panic, never a raw internal text.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct IpcError {
+    /// Stable, dotted code, e.g. `login.bad_credentials`, `event.date_in_future`.
+    pub code: String,
+    /// What happened and what to do, in the user's language.
+    pub message: String,
+    /// The form field the error is about, when there is one (e.g. `date`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl IpcError {
+    /// An error with no particular field.
+    #[must_use]
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            code: code.into(),
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    /// The same error, pointing at a form field.
+    #[must_use]
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+}
+
+/// A code and its display text, for pick lists.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct CodeItem {
+    /// The code stored and exchanged (CVX, HL7 table value…).
+    pub code: String,
+    /// What a person reads.
+    pub label: String,
+}
+
+/// Every pick list a form needs, fetched once after sign-in.
+#[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+pub struct CodeLists {
+    /// Active vaccines by CVX, labelled with their short description.
+    pub vaccines: Vec<CodeItem>,
+    /// Routes of administration.
+    pub routes: Vec<CodeItem>,
+    /// Body sites.
+    pub sites: Vec<CodeItem>,
+    /// VFC eligibility.
+    pub vfc_eligibility: Vec<CodeItem>,
+    /// Funding sources.
+    pub funding_sources: Vec<CodeItem>,
+    /// Refusal reasons.
+    pub refusal_reasons: Vec<CodeItem>,
+    /// Contraindications and precautions.
+    pub contraindications: Vec<CodeItem>,
+    /// Evidence of immunity (disease history).
+    pub immunities: Vec<CodeItem>,
+    /// Sexes a patient may be registered with.
+    pub sexes: Vec<CodeItem>,
+    /// Roles a user may hold.
+    pub roles: Vec<CodeItem>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_and_languages_have_a_stable_wire_form() {
+        let e = IpcError::new("login.bad_credentials", "Wrong user name or password.");
+        assert_eq!(
+            serde_json::to_string(&e).unwrap(),
+            r#"{"code":"login.bad_credentials","message":"Wrong user name or password."}"#
+        );
+        let e = e.with_field("password");
+        let back: IpcError = serde_json::from_str(&serde_json::to_string(&e).unwrap()).unwrap();
+        assert_eq!(back, e);
+        assert_eq!(serde_json::to_string(&Lang::Es).unwrap(), r#""es""#);
+    }
+}

@@ -1,0 +1,421 @@
+//! Wire ↔ domain: the only place that knows both `salal_ipc` and the clinic's
+//! types. Text from the UI is parsed here (ids, ISO dates, codes); a value that
+//! does not parse becomes a typed, translated error, never a panic.
+
+use crate::errors::{CmdResult, bad_id, ui_error};
+use chrono::NaiveDate;
+use salal_clinic::{EventView, Session};
+use salal_core::codes::{Code, CodeSets, Table};
+use salal_core::consent::{Consents, Mailings, RegistryParticipation};
+use salal_core::event::{EventKind, NewEvent, VisGiven};
+use salal_core::i18n::{Lang, tr, tr_args};
+use salal_core::ids::{EventId, PatientId, UserId};
+use salal_core::patient::{PatientDetails, PatientSummary, Sex};
+use salal_core::user::{Permission, Role};
+use salal_ipc::dose::{EventForm, EventKind as WireKind, EventRow};
+use salal_ipc::patient::{ConsentView, PatientForm, PatientRecord, PatientRow, VaccineGroupRows};
+use salal_ipc::session::SessionInfo;
+use salal_ipc::{CodeItem, CodeLists, Lang as WireLang};
+use std::str::FromStr;
+
+pub(crate) fn lang_from_wire(lang: WireLang) -> Lang {
+    match lang {
+        WireLang::En => Lang::En,
+        WireLang::Es => Lang::Es,
+    }
+}
+
+pub(crate) fn lang_to_wire(lang: Lang) -> WireLang {
+    match lang {
+        Lang::En => WireLang::En,
+        Lang::Es => WireLang::Es,
+    }
+}
+
+pub(crate) fn session_info(session: &Session) -> SessionInfo {
+    SessionInfo {
+        username: session.username().to_owned(),
+        display_name: session.display_name().to_owned(),
+        roles: session
+            .roles()
+            .iter()
+            .map(|r| r.code().to_owned())
+            .collect(),
+        is_admin: session.may(Permission::ManageUsers),
+        lang: lang_to_wire(session.language()),
+    }
+}
+
+fn parse_id<T: FromStr>(text: &str, lang: Lang) -> CmdResult<T> {
+    text.parse().map_err(|_| bad_id(lang))
+}
+
+pub(crate) fn patient_id(text: &str, lang: Lang) -> CmdResult<PatientId> {
+    parse_id(text, lang)
+}
+
+pub(crate) fn event_id(text: &str, lang: Lang) -> CmdResult<EventId> {
+    parse_id(text, lang)
+}
+
+pub(crate) fn user_id(text: &str, lang: Lang) -> CmdResult<UserId> {
+    parse_id(text, lang)
+}
+
+/// An optional ISO date; the UI sends only ISO text, so anything else is its bug
+/// or a hand-made request, reported against the field.
+fn iso_date(text: &str, field: &str, lang: Lang) -> CmdResult<Option<NaiveDate>> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map(Some)
+        .map_err(|_| {
+            ui_error("request.bad_date", "ui.error.bad_event_date", lang).with_field(field)
+        })
+}
+
+fn iso(date: NaiveDate) -> String {
+    date.format("%Y-%m-%d").to_string()
+}
+
+pub(crate) fn roles(codes: &[String]) -> Vec<Role> {
+    codes.iter().filter_map(|c| c.parse().ok()).collect()
+}
+
+pub(crate) fn patient_details(form: &PatientForm, lang: Lang) -> CmdResult<PatientDetails> {
+    Ok(PatientDetails {
+        first_name: form.first_name.clone(),
+        middle_name: form.middle_name.clone(),
+        last_name: form.last_name.clone(),
+        second_last_name: form.second_last_name.clone(),
+        birth_date: iso_date(&form.birth_date, "birth_date", lang)?,
+        sex: Sex::from_code(&form.sex).unwrap_or_default(),
+        birth_certificate_number: form.birth_certificate_number.clone(),
+        mother_maiden_name: form.mother_maiden_name.clone(),
+        guardian_name: form.guardian_name.clone(),
+        guardian_relationship: form.guardian_relationship.clone(),
+        phone: form.phone.clone(),
+        address_line: form.address_line.clone(),
+        city: form.city.clone(),
+        state: form.state.clone(),
+        postal_code: form.postal_code.clone(),
+        preferred_language: form.preferred_language.parse().ok(),
+    })
+}
+
+pub(crate) fn patient_form(details: &PatientDetails) -> PatientForm {
+    PatientForm {
+        first_name: details.first_name.clone(),
+        middle_name: details.middle_name.clone(),
+        last_name: details.last_name.clone(),
+        second_last_name: details.second_last_name.clone(),
+        birth_date: details.birth_date.map(iso).unwrap_or_default(),
+        sex: details.sex.code().to_owned(),
+        birth_certificate_number: details.birth_certificate_number.clone(),
+        mother_maiden_name: details.mother_maiden_name.clone(),
+        guardian_name: details.guardian_name.clone(),
+        guardian_relationship: details.guardian_relationship.clone(),
+        phone: details.phone.clone(),
+        address_line: details.address_line.clone(),
+        city: details.city.clone(),
+        state: details.state.clone(),
+        postal_code: details.postal_code.clone(),
+        preferred_language: details
+            .preferred_language
+            .map(|l| l.code().to_owned())
+            .unwrap_or_default(),
+    }
+}
+
+pub(crate) fn patient_row(summary: &PatientSummary) -> PatientRow {
+    PatientRow {
+        id: summary.id.to_string(),
+        display_name: summary.display_name.clone(),
+        birth_date: iso(summary.birth_date),
+        sex: summary.sex.code().to_owned(),
+        guardian_name: summary.guardian_name.clone(),
+    }
+}
+
+fn kind_from_wire(kind: WireKind) -> EventKind {
+    match kind {
+        WireKind::Administered => EventKind::Administered,
+        WireKind::Historical => EventKind::Historical,
+        WireKind::Refusal => EventKind::Refusal,
+        WireKind::Contraindication => EventKind::Contraindication,
+        WireKind::Immunity => EventKind::EvidenceOfImmunity,
+    }
+}
+
+fn kind_to_wire(kind: EventKind) -> WireKind {
+    match kind {
+        EventKind::Administered => WireKind::Administered,
+        EventKind::Historical => WireKind::Historical,
+        EventKind::Refusal => WireKind::Refusal,
+        EventKind::Contraindication => WireKind::Contraindication,
+        EventKind::EvidenceOfImmunity => WireKind::Immunity,
+    }
+}
+
+/// NIP001: "new immunization record" for a dose given here, "source unspecified" for a historical one.
+const SOURCE_NEW_RECORD: &str = "00";
+const SOURCE_HISTORICAL_UNSPECIFIED: &str = "01";
+
+pub(crate) fn new_event(
+    form: &EventForm,
+    codes: &CodeSets,
+    lang: Lang,
+) -> CmdResult<(PatientId, NewEvent)> {
+    let patient = patient_id(&form.patient_id, lang)?;
+    let kind = kind_from_wire(form.kind);
+    let date = iso_date(&form.date, "date", lang)?;
+    let lot_expiration = iso_date(&form.lot_expiry, "lot_expiry", lang)?;
+    let given = kind.is_dose();
+    let keep = |value: &str, applies: bool| {
+        if applies {
+            value.to_owned()
+        } else {
+            String::new()
+        }
+    };
+    let vis = match (kind, date) {
+        (EventKind::Administered, Some(date)) if form.vis_given => codes
+            .vis_for(&form.cvx)
+            .into_iter()
+            .take(1)
+            .map(|doc| VisGiven {
+                document: doc.encoded.clone(),
+                presented_on: date,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let administered = kind == EventKind::Administered;
+    let observation = match kind {
+        EventKind::Contraindication => form.contraindication.clone(),
+        EventKind::EvidenceOfImmunity => form.immunity.clone(),
+        _ => String::new(),
+    };
+    let event = NewEvent {
+        id: None,
+        kind,
+        cvx: keep(&form.cvx, kind != EventKind::EvidenceOfImmunity),
+        date,
+        ndc: String::new(),
+        mvx: keep(&form.mvx, given),
+        lot_number: keep(&form.lot_number, given),
+        lot_expiration: if given { lot_expiration } else { None },
+        amount_ml: keep(&form.amount_ml, given),
+        route: keep(&form.route, administered),
+        site: keep(&form.site, administered),
+        vfc_eligibility: keep(&form.vfc_eligibility, administered),
+        funding_source: keep(&form.funding_source, administered),
+        administering_provider: keep(&form.administering_provider, administered),
+        information_source: match kind {
+            EventKind::Administered => SOURCE_NEW_RECORD.to_owned(),
+            EventKind::Historical => SOURCE_HISTORICAL_UNSPECIFIED.to_owned(),
+            _ => String::new(),
+        },
+        refusal_reason: keep(&form.refusal_reason, kind == EventKind::Refusal),
+        observation_code: observation,
+        vis,
+        note: keep(&form.source_note, kind == EventKind::Historical),
+        confirm_expired_lot: false,
+    };
+    Ok((patient, event))
+}
+
+fn table_display(codes: &CodeSets, table: Table, code: &str) -> String {
+    codes
+        .lookup(table, code)
+        .map_or_else(|| code.to_owned(), |c| tidy(&c.display))
+}
+
+fn event_row(view: &EventView, codes: &CodeSets, lang: Lang) -> EventRow {
+    let e = &view.event.details;
+    let detail = match e.kind {
+        EventKind::Administered => [
+            table_display(codes, Table::Site, &e.site),
+            table_display(codes, Table::Route, &e.route),
+            if e.amount_ml.is_empty() {
+                String::new()
+            } else {
+                tr_args(
+                    lang,
+                    "ui.event.amount_ml",
+                    &[("amount", e.amount_ml.clone())],
+                )
+            },
+        ]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" · "),
+        EventKind::Historical => [
+            table_display(codes, Table::InformationSource, &e.information_source),
+            e.note.clone(),
+        ]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" · "),
+        EventKind::Refusal => table_display(codes, Table::RefusalReason, &e.refusal_reason),
+        EventKind::Contraindication => {
+            table_display(codes, Table::Contraindication, &e.observation_code)
+        }
+        EventKind::EvidenceOfImmunity => {
+            table_display(codes, Table::EvidenceOfImmunity, &e.observation_code)
+        }
+    };
+    EventRow {
+        id: view.event.id.to_string(),
+        kind: kind_to_wire(e.kind),
+        date: e.date.map(iso).unwrap_or_default(),
+        cvx: e.cvx.clone(),
+        vaccine: view.vaccine_name.clone(),
+        lot_number: e.lot_number.clone(),
+        detail,
+        entered_in_error: view.event.entered_in_error,
+    }
+}
+
+/// A translation, or `fallback` when the catalog has no such key.
+fn tr_or(lang: Lang, key: &str, fallback: &str) -> String {
+    let text = tr(lang, key);
+    if text == key {
+        fallback.to_owned()
+    } else {
+        text.to_owned()
+    }
+}
+
+pub(crate) fn patient_record(
+    record: &salal_clinic::PatientRecord,
+    codes: &CodeSets,
+    lang: Lang,
+) -> PatientRecord {
+    let patient = &record.patient;
+    let mut groups: Vec<VaccineGroupRows> = record
+        .groups
+        .iter()
+        .map(|g| VaccineGroupRows {
+            group: tr_or(lang, &format!("vaccine_group.{}", g.group), &g.group),
+            events: g.events.iter().map(|e| event_row(e, codes, lang)).collect(),
+        })
+        .collect();
+    if !record.other.is_empty() {
+        groups.push(VaccineGroupRows {
+            group: tr(lang, "ui.record.other_events").to_owned(),
+            events: record
+                .other
+                .iter()
+                .map(|e| event_row(e, codes, lang))
+                .collect(),
+        });
+    }
+    let consents = &patient.consents;
+    PatientRecord {
+        id: patient.id.to_string(),
+        display_name: patient.details.display_name(),
+        details: patient_form(&patient.details),
+        consents: ConsentView {
+            registry_opted_out: consents.opted_out(),
+            registry_date: match &consents.registry {
+                RegistryParticipation::OptedOut { date, .. } => Some(iso(*date)),
+                RegistryParticipation::Participating => None,
+            },
+            mailings_declined: matches!(consents.mailings, Mailings::Declined { .. }),
+            mailings_date: match &consents.mailings {
+                Mailings::Declined { date } => Some(iso(*date)),
+                Mailings::Accepted => None,
+            },
+        },
+        groups,
+    }
+}
+
+/// The consent choices after a change made today, keeping the dates of unchanged ones.
+pub(crate) fn consents(
+    current: &Consents,
+    registry_opted_out: bool,
+    mailings_declined: bool,
+    today: NaiveDate,
+) -> Consents {
+    let registry = match (&current.registry, registry_opted_out) {
+        (kept @ RegistryParticipation::OptedOut { .. }, true) => kept.clone(),
+        (_, true) => RegistryParticipation::OptedOut {
+            date: today,
+            reason: String::new(),
+            form_on_file: false,
+        },
+        (_, false) => RegistryParticipation::Participating,
+    };
+    let mailings = match (&current.mailings, mailings_declined) {
+        (kept @ Mailings::Declined { .. }, true) => kept.clone(),
+        (_, true) => Mailings::Declined { date: today },
+        (_, false) => Mailings::Accepted,
+    };
+    Consents { registry, mailings }
+}
+
+/// Code-set display texts sometimes wrap lines; show them on one.
+fn tidy(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn items(codes: &[Code], keep: impl Fn(&Code) -> bool) -> Vec<CodeItem> {
+    let mut items: Vec<CodeItem> = codes
+        .iter()
+        .filter(|c| {
+            c.status.trim().eq_ignore_ascii_case("valid")
+                && !c.code_system.starts_with("local")
+                && keep(c)
+        })
+        .map(|c| CodeItem {
+            code: c.code.clone(),
+            label: tidy(&c.display),
+        })
+        .collect();
+    items.sort_by_key(|item| item.label.to_lowercase());
+    items
+}
+
+pub(crate) fn code_lists(codes: &CodeSets, lang: Lang) -> CodeLists {
+    let mut vaccines: Vec<CodeItem> = codes
+        .vaccines()
+        .filter(|v| v.is_active())
+        .map(|v| CodeItem {
+            code: v.cvx.clone(),
+            label: tidy(&v.short_description),
+        })
+        .collect();
+    vaccines.sort_by_key(|item| item.label.to_lowercase());
+    let table = |t: Table| codes.table(t);
+    CodeLists {
+        vaccines,
+        // The IG prefers NCIT route codes; the HL70162 twins would only double the list.
+        routes: items(table(Table::Route), |c| c.code_system == "NCIT"),
+        sites: items(table(Table::Site), |_| true),
+        vfc_eligibility: items(table(Table::VfcEligibility), |_| true),
+        funding_sources: items(table(Table::FundingSource), |_| true),
+        refusal_reasons: items(table(Table::RefusalReason), |_| true),
+        contraindications: items(table(Table::Contraindication), |_| true),
+        immunities: items(table(Table::EvidenceOfImmunity), |_| true),
+        sexes: [Sex::Female, Sex::Male, Sex::Other, Sex::Unknown]
+            .into_iter()
+            .map(|s| CodeItem {
+                code: s.code().to_owned(),
+                label: tr(lang, &format!("sex.{}", s.code())).to_owned(),
+            })
+            .collect(),
+        roles: Role::ALL
+            .into_iter()
+            .map(|r| CodeItem {
+                code: r.code().to_owned(),
+                label: tr(lang, &format!("role.{}", r.code())).to_owned(),
+            })
+            .collect(),
+    }
+}

@@ -1,0 +1,129 @@
+//! Salal Clinic, the desktop app: a Tauri 2 shell around the `clinic` use cases.
+//!
+//! The window shows the Leptos UI (`ui/`, embedded from `ui/dist` at compile
+//! time); the UI calls the commands in [`commands`], which call `salal_clinic`
+//! and nothing lower, and answer with the wire types of `salal_ipc`. Start with
+//! [`shell`] (the state: where the data lives, the open clinic, who is signed
+//! in), then [`errors`] (how every failure becomes a typed, translated
+//! `IpcError`) and [`convert`] (wire ↔ domain).
+//!
+//! Command line: `salal-clinic [--data-dir DIR]`. Without it the data lives in
+//! the OS app-data directory (`$XDG_DATA_HOME/org.salal.clinic` on Linux);
+//! `SALAL_DATA_DIR` does the same as `--data-dir`.
+
+// No console window behind the app on Windows release builds.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod convert;
+mod errors;
+mod shell;
+
+use std::path::PathBuf;
+use tauri::Manager;
+
+fn main() {
+    let data_dir_arg = data_dir_from_args(std::env::args().skip(1));
+    let result = tauri::Builder::default()
+        .setup(move |app| {
+            let data_dir = match data_dir_arg.clone() {
+                Some(dir) => dir,
+                None => app.path().app_data_dir()?,
+            };
+            app.manage(shell::Shell::new(data_dir));
+            #[cfg(target_os = "linux")]
+            if let Some(window) = app.get_webview_window("main") {
+                window.with_webview(lean_webview)?;
+            }
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::setup::app_status,
+            commands::setup::setup_clinic,
+            commands::setup::recover_with_key,
+            commands::session::login,
+            commands::session::logout,
+            commands::session::change_password,
+            commands::session::set_language,
+            commands::session::code_lists,
+            commands::patients::search_patients,
+            commands::patients::register_patient,
+            commands::patients::update_patient,
+            commands::patients::patient_record,
+            commands::patients::set_consent,
+            commands::events::record_event,
+            commands::events::mark_entered_in_error,
+            commands::admin::list_users,
+            commands::admin::create_user,
+            commands::admin::set_user_roles,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(error) = result {
+        // The window could not start (no display, no WebKitGTK): say so and exit non-zero.
+        #[expect(
+            clippy::print_stderr,
+            reason = "a GUI start failure has nowhere else to go"
+        )]
+        {
+            eprintln!("salal-clinic: cannot start the window: {error}");
+        }
+        std::process::exit(1);
+    }
+}
+
+/// Keeps WebKitGTK small on the clinic's old PCs: GPU compositing only when a
+/// page needs it (forms never do) and the smallest cache model — the app is one
+/// local page, nothing is worth caching.
+#[cfg(target_os = "linux")]
+fn lean_webview(webview: tauri::webview::PlatformWebview) {
+    use webkit2gtk::{
+        CacheModel, HardwareAccelerationPolicy, SettingsExt, WebContextExt, WebViewExt,
+    };
+    let view = webview.inner();
+    if let Some(settings) = WebViewExt::settings(&view) {
+        settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::OnDemand);
+        settings.set_enable_page_cache(false);
+    }
+    if let Some(context) = view.context() {
+        context.set_cache_model(CacheModel::DocumentViewer);
+    }
+}
+
+/// `--data-dir DIR` / `--data-dir=DIR`, else `SALAL_DATA_DIR`.
+fn data_dir_from_args(mut args: impl Iterator<Item = String>) -> Option<PathBuf> {
+    while let Some(arg) = args.next() {
+        if arg == "--data-dir" {
+            return args.next().map(PathBuf::from);
+        }
+        if let Some(dir) = arg.strip_prefix("--data-dir=") {
+            return Some(PathBuf::from(dir));
+        }
+    }
+    std::env::var_os("SALAL_DATA_DIR")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::data_dir_from_args;
+    use std::path::PathBuf;
+
+    #[test]
+    fn the_data_dir_comes_from_either_argument_form() {
+        let args = |v: &[&str]| {
+            v.iter()
+                .map(|s| (*s).to_owned())
+                .collect::<Vec<_>>()
+                .into_iter()
+        };
+        assert_eq!(
+            data_dir_from_args(args(&["--data-dir", "/x"])),
+            Some(PathBuf::from("/x"))
+        );
+        assert_eq!(
+            data_dir_from_args(args(&["--data-dir=/y"])),
+            Some(PathBuf::from("/y"))
+        );
+    }
+}

@@ -1,0 +1,239 @@
+//! End-to-end flows of Salal Clinic in the real window (WebKitGTK under Xvfb,
+//! driven through tauri-driver). Each flow starts from an empty computer:
+//! first-run setup, then sign-in, then the front desk's and the nurse's work.
+//! Screenshots of every screen land in `$CARGO_TARGET_DIR/e2e-screenshots/`.
+//!
+//! Run with `scripts/e2e.sh` (builds the UI, the app and this client, then runs
+//! `cargo test -p salal-e2e --test e2e -- --test-threads=1` under Xvfb and a keyring).
+
+use salal_e2e::{App, TestResult};
+use thirtyfour::Key;
+
+const PASSWORD: &str = "quiet river morning lantern";
+
+/// First-run setup through to the sign-in screen; answers the recovery key.
+async fn set_up(app: &mut App, clinic: &str) -> TestResult<String> {
+    app.wait_for("setup-screen").await?;
+    app.shot("setup").await?;
+    app.fill("setup-clinic", clinic).await?;
+    app.fill("setup-display-name", "Ana Torres").await?;
+    app.fill("setup-username", "ana").await?;
+    app.fill("setup-password", PASSWORD).await?;
+    app.fill("setup-password-confirm", PASSWORD).await?;
+    app.click("setup-submit").await?;
+
+    app.wait_for("recovery-key").await?;
+    let key = app.text("recovery-key").await?;
+    assert!(key.len() >= 16, "recovery key looks too short: {key:?}");
+    app.shot("recovery-key").await?;
+    // Continuing without confirming is refused.
+    app.click("recovery-continue").await?;
+    app.wait_for("error-banner").await?;
+    app.click("recovery-written").await?;
+    let last = key.rsplit(['-', ' ']).next().unwrap_or_default().to_owned();
+    app.fill("recovery-confirm", &last).await?;
+    app.click("recovery-continue").await?;
+    app.wait_for("login-screen").await?;
+    Ok(key)
+}
+
+async fn sign_in(app: &mut App) -> TestResult {
+    app.fill("login-username", "ana").await?;
+    app.fill("login-password", PASSWORD).await?;
+    app.shot("login").await?;
+    app.keys("login-password", Key::Enter).await?;
+    app.wait_for("search-screen").await?;
+    Ok(())
+}
+
+/// Registers a patient from the search screen's "not found" path.
+async fn register(
+    app: &mut App,
+    search_for: &str,
+    first: &str,
+    last: &str,
+    second: &str,
+    birth: &str,
+) -> TestResult {
+    app.fill("search-input", search_for).await?;
+    app.wait_for("search-empty").await?;
+    app.shot("search-not-found").await?;
+    app.keys("search-input", Key::Enter).await?;
+    app.wait_for("patient-form-screen").await?;
+    app.fill("patient-first-name", first).await?;
+    app.fill("patient-last-name", last).await?;
+    app.fill("patient-second-last-name", second).await?;
+    app.fill("patient-birth-date", birth).await?;
+    app.choose("patient-sex", "F").await?;
+    app.fill("patient-guardian", "Rosa López").await?;
+    app.fill("patient-phone", "555-0142").await?;
+    app.shot("register").await?;
+    app.click("patient-save").await?;
+    app.wait_text("record-name", last).await?;
+    Ok(())
+}
+
+/// Fills the dose form for an MMR dose given today; `date` overrides the default.
+async fn fill_dose(app: &mut App, lot: &str, date: Option<&str>) -> TestResult {
+    app.click("record-dose").await?;
+    app.wait_for("dose-screen").await?;
+    app.fill("event-vaccine", "03").await?;
+    app.wait_for("vaccine-options").await?;
+    app.keys("event-vaccine", Key::Enter).await?;
+    app.wait_text("vaccine-chosen", "03").await?;
+    if let Some(date) = date {
+        app.fill("event-date", date).await?;
+    }
+    app.fill("event-lot", lot).await?;
+    app.choose("event-site", "LA").await?;
+    app.choose("event-route", "C38299").await?;
+    app.choose("event-vfc", "V02").await?;
+    app.choose("event-funding", "VXC1").await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn english_front_desk_and_nurse_day() -> TestResult {
+    let mut app = App::launch("en").await?;
+    set_up(&mut app, "Valle Verde Clinic").await?;
+    sign_in(&mut app).await?;
+    app.wait_text("status-user", "Ana Torres").await?;
+    app.shot("search-home").await?;
+
+    register(
+        &mut app,
+        "Garcia Maria",
+        "María",
+        "García",
+        "López",
+        "03/07/2019",
+    )
+    .await?;
+    app.wait_text("record-birth-date", "03/07/2019").await?;
+    app.wait_for("events-empty").await?;
+    app.shot("record-new").await?;
+
+    fill_dose(&mut app, "MMR-4471", None).await?;
+    app.shot("record-dose").await?;
+    app.click("event-save").await?;
+    app.wait_text("events", "MMR-4471").await?;
+    app.wait_for("notice").await?;
+    app.shot("record-with-dose").await?;
+
+    // Back home, find her without the accents, open with the keyboard.
+    app.click("record-back").await?;
+    app.wait_for("search-screen").await?;
+    app.fill("search-input", "garcia").await?;
+    app.wait_text("search-results", "García").await?;
+    app.shot("search-garcia").await?;
+    app.keys("search-input", Key::Enter).await?;
+    app.wait_text("record-name", "García").await?;
+    let events = app.wait_text("events", "MMR-4471").await?;
+    assert!(
+        events.contains("Given here"),
+        "the dose shows as given here: {events}"
+    );
+    app.shot("record").await?;
+
+    // Users and roles, for the administrator.
+    app.click("nav-users").await?;
+    app.wait_text("users-screen", "ana").await?;
+    app.shot("users").await?;
+    app.quit().await
+}
+
+#[tokio::test]
+async fn spanish_front_desk_and_nurse_day() -> TestResult {
+    let mut app = App::launch("es").await?;
+    app.wait_for("setup-screen").await?;
+    app.choose("language-select", "es").await?;
+    app.wait_text("setup-screen", "Configurar Salal Clínica")
+        .await?;
+    set_up(&mut app, "Clínica Valle Verde").await?;
+    app.wait_text("login-screen", "Iniciar sesión").await?;
+    sign_in(&mut app).await?;
+    app.wait_text("status-user", "Ana Torres").await?;
+    app.wait_text("search-screen", "Buscar paciente").await?;
+
+    // Spanish dates are day first: 07/03/2019 is the 7th of March.
+    register(
+        &mut app,
+        "Núñez José",
+        "José",
+        "Núñez",
+        "Peña",
+        "07/03/2019",
+    )
+    .await?;
+    app.wait_text("record-birth-date", "07/03/2019").await?;
+    app.wait_text("record-screen", "Vacunas").await?;
+    app.shot("registro-nuevo").await?;
+
+    fill_dose(&mut app, "SRP-0901", None).await?;
+    app.shot("registrar-dosis").await?;
+    app.click("event-save").await?;
+    app.wait_text("events", "SRP-0901").await?;
+
+    app.click("record-back").await?;
+    app.fill("search-input", "nunez").await?;
+    app.wait_text("search-results", "Núñez").await?;
+    app.wait_text("search-results", "07/03/2019").await?;
+    app.shot("buscar-nunez").await?;
+    app.keys("search-input", Key::Enter).await?;
+    let events = app.wait_text("events", "SRP-0901").await?;
+    assert!(
+        events.contains("Aplicada aquí"),
+        "the dose shows in Spanish: {events}"
+    );
+    app.shot("registro").await?;
+
+    // The language can be switched back at any moment, and the screen follows.
+    app.choose("language-select", "en").await?;
+    app.wait_text("events", "Given here").await?;
+    app.quit().await
+}
+
+#[tokio::test]
+async fn mistakes_are_explained_and_nothing_partial_is_saved() -> TestResult {
+    let mut app = App::launch("errors").await?;
+    set_up(&mut app, "Valle Verde Clinic").await?;
+
+    // A wrong password: a clear message, still on the sign-in screen.
+    app.fill("login-username", "ana").await?;
+    app.fill("login-password", "not the password at all")
+        .await?;
+    app.click("login-submit").await?;
+    let message = app.wait_text("error-banner", "password").await?;
+    assert!(message.contains("wrong"), "says what is wrong: {message}");
+    assert!(app.exists("login-screen").await?);
+    app.shot("wrong-password").await?;
+    sign_in(&mut app).await?;
+
+    register(&mut app, "Garcia", "Lucía", "García", "Ruiz", "11/20/2020").await?;
+
+    // A date that does not exist: caught before anything is sent.
+    fill_dose(&mut app, "BAD-1", Some("02/30/2024")).await?;
+    app.click("event-save").await?;
+    let message = app.wait_text("error-banner", "not a valid date").await?;
+    assert!(message.contains("Nothing was saved"), "{message}");
+    app.shot("dose-bad-date").await?;
+
+    // A date in the future: refused by the clinic rules, the whole form stays as typed.
+    app.fill("event-date", "12/31/2099").await?;
+    app.click("event-save").await?;
+    app.wait_text("error-banner", "12/31/2099").await?;
+    assert!(app.exists("dose-screen").await?, "still on the form");
+    app.shot("dose-future-date").await?;
+
+    // A date before birth.
+    app.fill("event-date", "01/01/2019").await?;
+    app.click("event-save").await?;
+    app.wait_text("error-banner", "01/01/2019").await?;
+
+    // Nothing partial was saved.
+    app.keys("event-date", Key::Escape).await?;
+    app.wait_for("record-screen").await?;
+    app.wait_for("events-empty").await?;
+    app.shot("record-still-empty").await?;
+    app.quit().await
+}

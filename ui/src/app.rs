@@ -1,0 +1,215 @@
+//! The application shell: shared state, which screen is showing, the status bar.
+//!
+//! There is no router: [`Screen`] says what is showing and each screen sets the
+//! next one. On start the shell's [`AppStatus`] decides between first-run
+//! setup, the recovery-key screen and sign-in.
+
+use crate::i18n::{from_wire, t};
+use crate::screens::{
+    change_password::ChangePassword, dose_form::DoseForm, login::Login,
+    patient_form::PatientFormScreen, patient_record::PatientRecordScreen, recover::Recover,
+    search::Search, setup::Setup, status_bar::StatusBar, users::Users,
+};
+use crate::transport::call;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use salal_core::i18n::Lang;
+use salal_ipc::session::SessionInfo;
+use salal_ipc::setup::{AppStatus, ClinicState};
+use salal_ipc::{CodeLists, cmd};
+
+/// What the main area shows.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub(crate) enum Screen {
+    /// Asking the shell for its status.
+    Loading,
+    /// The data cannot be opened.
+    Unavailable(String),
+    /// First-run setup.
+    Setup,
+    /// Reopen the data with the recovery key.
+    Recover,
+    /// Sign in.
+    Login,
+    /// Choose a new password; `current` is set when coming from an expired sign-in.
+    ChangePassword { username: String, current: String },
+    /// Patient search (home).
+    Search,
+    /// Register a patient, the form prefilled from the search text.
+    Register { prefill: String },
+    /// Edit a patient's demographics.
+    EditPatient { id: String },
+    /// A patient's record.
+    Record { id: String },
+    /// Record an immunization event for a patient.
+    RecordDose { patient_id: String },
+    /// Users and roles.
+    Users,
+}
+
+/// State every screen can reach, all `Copy` signals.
+#[derive(Clone, Copy)]
+pub(crate) struct AppState {
+    /// The interface language.
+    pub(crate) lang: RwSignal<Lang>,
+    /// What is showing.
+    pub(crate) screen: RwSignal<Screen>,
+    /// The signed-in user.
+    pub(crate) session: RwSignal<Option<SessionInfo>>,
+    /// The clinic's name.
+    pub(crate) clinic_name: RwSignal<Option<String>>,
+    /// Pick lists, fetched after sign-in.
+    pub(crate) codes: RwSignal<CodeLists>,
+    /// A short confirmation ("Patient saved"), cleared on the next screen change.
+    pub(crate) notice: RwSignal<Option<String>>,
+    /// Whether this is the demo clinic.
+    pub(crate) demo: RwSignal<bool>,
+}
+
+impl AppState {
+    /// Shows another screen.
+    pub(crate) fn go(&self, screen: Screen) {
+        self.notice.set(None);
+        self.screen.set(screen);
+    }
+
+    /// Signed in: remember who, use their language, fetch the pick lists, go home.
+    pub(crate) fn signed_in(&self, session: SessionInfo) {
+        self.lang.set(from_wire(session.lang));
+        self.session.set(Some(session));
+        let codes = self.codes;
+        spawn_local(async move {
+            if let Ok(lists) = call::<_, CodeLists>(cmd::CODE_LISTS, &()).await {
+                codes.set(lists);
+            }
+        });
+        self.go(Screen::Search);
+    }
+}
+
+/// The state from context (provided by [`App`]).
+pub(crate) fn state() -> AppState {
+    expect_context::<AppState>()
+}
+
+/// The whole application.
+#[component]
+pub(crate) fn App() -> impl IntoView {
+    let app = AppState {
+        lang: RwSignal::new(Lang::En),
+        screen: RwSignal::new(Screen::Loading),
+        session: RwSignal::new(None),
+        clinic_name: RwSignal::new(None),
+        codes: RwSignal::new(CodeLists::default()),
+        notice: RwSignal::new(None),
+        demo: RwSignal::new(false),
+    };
+    provide_context(app);
+    crate::i18n::init(app.lang);
+
+    spawn_local(async move {
+        match call::<_, AppStatus>(cmd::APP_STATUS, &()).await {
+            Ok(status) => {
+                app.lang.set(from_wire(status.lang));
+                app.clinic_name.set(status.clinic_name);
+                app.demo.set(status.demo);
+                match status.state {
+                    ClinicState::NotSetUp => app.go(Screen::Setup),
+                    ClinicState::NeedsRecoveryKey => app.go(Screen::Recover),
+                    ClinicState::Unavailable { message } => app.go(Screen::Unavailable(message)),
+                    ClinicState::Ready => match status.session {
+                        Some(session) => app.signed_in(session),
+                        None => app.go(Screen::Login),
+                    },
+                }
+            }
+            Err(error) => app.go(Screen::Unavailable(crate::widgets::error_text(&error))),
+        }
+    });
+
+    // F2 anywhere: back to patient search, the home screen (once signed in).
+    let shortcut = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.key() == "F2" && app.session.with_untracked(Option::is_some) {
+            ev.prevent_default();
+            app.go(Screen::Search);
+        }
+    });
+    on_cleanup(move || shortcut.remove());
+
+    // Keep the document's language in step, for screen readers and hyphenation.
+    Effect::new(move |_| {
+        let code = app.lang.get().code();
+        if let Some(root) = document().document_element() {
+            root.set_attribute("lang", code).ok();
+        }
+    });
+
+    view! {
+        <div class="app">
+            <header class="topbar">
+                <span class="brand">{t("ui.app.name")}</span>
+                <span class="clinic">{move || app.clinic_name.get().unwrap_or_default()}</span>
+                <Nav/>
+            </header>
+            <main class="main" id="main">
+                {move || {
+                    let screen = app.screen.get();
+                    untrack(move || render(screen))
+                }}
+            </main>
+            <StatusBar/>
+        </div>
+    }
+}
+
+/// Top navigation once signed in.
+#[component]
+fn Nav() -> impl IntoView {
+    let app = state();
+    let is_admin = move || app.session.with(|s| s.as_ref().is_some_and(|s| s.is_admin));
+    view! {
+        <Show when=move || app.session.with(Option::is_some)>
+            <nav class="nav">
+                <button id="nav-search" class="link" on:click=move |_| app.go(Screen::Search)>
+                    {t("ui.nav.search")}
+                </button>
+                <Show when=is_admin>
+                    <button id="nav-users" class="link" on:click=move |_| app.go(Screen::Users)>
+                        {t("ui.nav.users")}
+                    </button>
+                </Show>
+            </nav>
+        </Show>
+    }
+}
+
+fn render(screen: Screen) -> AnyView {
+    match screen {
+        Screen::Loading => {
+            view! { <div class="center muted">{t("ui.common.loading")}</div> }.into_any()
+        }
+        Screen::Unavailable(message) => view! {
+            <section class="card narrow">
+                <h1>{t("ui.unavailable.title")}</h1>
+                <p class="banner error" role="alert">{message}</p>
+            </section>
+        }
+        .into_any(),
+        Screen::Setup => view! { <Setup/> }.into_any(),
+        Screen::Recover => view! { <Recover/> }.into_any(),
+        Screen::Login => view! { <Login/> }.into_any(),
+        Screen::ChangePassword { username, current } => {
+            view! { <ChangePassword username=username current=current/> }.into_any()
+        }
+        Screen::Search => view! { <Search/> }.into_any(),
+        Screen::Register { prefill } => {
+            view! { <PatientFormScreen id=None prefill=prefill/> }.into_any()
+        }
+        Screen::EditPatient { id } => {
+            view! { <PatientFormScreen id=Some(id) prefill=String::new()/> }.into_any()
+        }
+        Screen::Record { id } => view! { <PatientRecordScreen id=id/> }.into_any(),
+        Screen::RecordDose { patient_id } => view! { <DoseForm patient_id=patient_id/> }.into_any(),
+        Screen::Users => view! { <Users/> }.into_any(),
+    }
+}

@@ -1,0 +1,83 @@
+//! Texts and dates in the user's language, through `salal_core::i18n`.
+//!
+//! The current language is a signal in [`crate::app::AppState`]; [`t`] gives a
+//! closure that re-renders its text node when the language changes, so the
+//! language can be switched at any moment without losing what was typed.
+
+use chrono::NaiveDate;
+use leptos::prelude::{Get, GetUntracked, RwSignal};
+use salal_core::i18n::{self as core_i18n, Lang};
+use salal_ipc::Lang as WireLang;
+use std::cell::Cell;
+
+thread_local! {
+    // The language signal, reachable without the component tree: handlers that
+    // run after their screen was replaced have no reactive owner to ask.
+    static LANG: Cell<Option<RwSignal<Lang>>> = const { Cell::new(None) };
+}
+
+/// Makes `lang` the language every text follows (called once by the app).
+pub(crate) fn init(lang: RwSignal<Lang>) {
+    LANG.with(|cell| cell.set(Some(lang)));
+}
+
+fn lang_signal() -> RwSignal<Lang> {
+    LANG.with(Cell::get).unwrap_or_else(|| {
+        let lang = RwSignal::new(Lang::default());
+        init(lang);
+        lang
+    })
+}
+
+/// A reactive translated text for `key`.
+pub(crate) fn t(key: &'static str) -> impl Fn() -> String + Copy + Send + Sync + 'static {
+    let lang = lang_signal();
+    move || core_i18n::tr(lang.get(), key).to_owned()
+}
+
+/// The text for `key` in the current language, read once (for messages built in handlers).
+pub(crate) fn t_now(key: &str) -> String {
+    core_i18n::tr(lang_signal().get_untracked(), key).to_owned()
+}
+
+/// The text for `key` with its `{placeholders}` filled, read once.
+pub(crate) fn t_args(key: &str, args: &[(&str, String)]) -> String {
+    core_i18n::tr_args(lang_signal().get_untracked(), key, args)
+}
+
+/// A date as the language writes it.
+pub(crate) fn date_text(lang: Lang, date: NaiveDate) -> String {
+    core_i18n::format_date(lang, date)
+}
+
+/// An ISO date from the wire as the language writes it (unchanged if it is not a date).
+pub(crate) fn iso_date_text(lang: Lang, iso: &str) -> String {
+    NaiveDate::parse_from_str(iso, "%Y-%m-%d")
+        .map_or_else(|_| iso.to_owned(), |d| date_text(lang, d))
+}
+
+/// The wire form of a language.
+pub(crate) fn to_wire(lang: Lang) -> WireLang {
+    match lang {
+        Lang::En => WireLang::En,
+        Lang::Es => WireLang::Es,
+    }
+}
+
+/// A language from the wire.
+pub(crate) fn from_wire(lang: WireLang) -> Lang {
+    match lang {
+        WireLang::En => Lang::En,
+        WireLang::Es => Lang::Es,
+    }
+}
+
+/// The text for `key` in the current language, tracked (call inside a reactive closure).
+pub(crate) fn t_key(key: &str) -> String {
+    core_i18n::tr(lang_signal().get(), key).to_owned()
+}
+
+/// The text for `key` with its `{placeholders}` filled, tracked.
+pub(crate) fn t_args_tracked(key: &str, args: &[(&str, String)]) -> String {
+    core_i18n::tr_args(lang_signal().get(), key, args)
+}

@@ -1,0 +1,334 @@
+//! Record an immunization event: a dose given here (the default), a historical
+//! dose, a refusal, a contraindication or evidence of immunity. The date starts
+//! as today; the vaccine is picked by typing its name or CVX code.
+
+use crate::app::{Screen, state};
+use crate::dates;
+use crate::i18n::{date_text, t, t_key, t_now};
+use crate::transport::call;
+use crate::widgets::{Busy, CodeSelect, ErrorBanner, TextField};
+use leptos::html::Select;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use salal_ipc::dose::{EventForm, EventKind, EventSaved};
+use salal_ipc::{CodeItem, IpcError, cmd};
+
+const MAX_MATCHES: usize = 8;
+
+/// The "record a dose" screen.
+#[component]
+pub(crate) fn DoseForm(patient_id: String) -> impl IntoView {
+    let app = state();
+    let lang = app.lang.get_untracked();
+    let kind = RwSignal::new(EventKind::Administered);
+    let cvx = RwSignal::new(String::new());
+    let date = RwSignal::new(date_text(lang, dates::today()));
+    let lot = RwSignal::new(String::new());
+    let expiry = RwSignal::new(String::new());
+    let site = RwSignal::new(String::new());
+    let route = RwSignal::new(String::new());
+    let amount = RwSignal::new("0.5".to_owned());
+    let vis_given = RwSignal::new(true);
+    let vfc = RwSignal::new(String::new());
+    let funding = RwSignal::new(String::new());
+    let provider = RwSignal::new(app.session.with_untracked(|s| {
+        s.as_ref()
+            .map(|s| s.display_name.clone())
+            .unwrap_or_default()
+    }));
+    let source_note = RwSignal::new(String::new());
+    let refusal = RwSignal::new(String::new());
+    let contraindication = RwSignal::new(String::new());
+    let immunity = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<IpcError>);
+    let busy = RwSignal::new(false);
+    let patient_id = StoredValue::new(patient_id);
+    let kind_ref = NodeRef::<Select>::new();
+    Effect::new(move |_| {
+        if let Some(select) = kind_ref.get() {
+            select.focus().ok();
+        }
+    });
+
+    let back = move || {
+        app.go(Screen::Record {
+            id: patient_id.get_value(),
+        })
+    };
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        let lang = app.lang.get_untracked();
+        let iso = |text: String, field: &str, key: &str| -> Result<String, IpcError> {
+            if text.trim().is_empty() {
+                return Ok(String::new());
+            }
+            dates::parse(lang, &text)
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .ok_or_else(|| IpcError::new("form.bad_date", t_now(key)).with_field(field))
+        };
+        let form = (|| -> Result<EventForm, IpcError> {
+            Ok(EventForm {
+                patient_id: patient_id.get_value(),
+                kind: kind.get_untracked(),
+                cvx: cvx.get_untracked(),
+                date: iso(date.get_untracked(), "date", "ui.error.bad_event_date")?,
+                lot_number: lot.get_untracked(),
+                lot_expiry: iso(
+                    expiry.get_untracked(),
+                    "lot_expiry",
+                    "ui.error.bad_expiry_date",
+                )?,
+                mvx: String::new(),
+                site: site.get_untracked(),
+                route: route.get_untracked(),
+                amount_ml: amount.get_untracked(),
+                vis_given: vis_given.get_untracked(),
+                vfc_eligibility: vfc.get_untracked(),
+                funding_source: funding.get_untracked(),
+                administering_provider: provider.get_untracked(),
+                source_note: source_note.get_untracked(),
+                refusal_reason: refusal.get_untracked(),
+                contraindication: contraindication.get_untracked(),
+                immunity: immunity.get_untracked(),
+            })
+        })();
+        let form = match form {
+            Ok(form) => form,
+            Err(e) => {
+                error.set(Some(e));
+                return;
+            }
+        };
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            match call::<_, EventSaved>(cmd::RECORD_EVENT, &form).await {
+                Ok(saved) => {
+                    let mut notice = t_now("ui.event.saved");
+                    for warning in saved.warnings {
+                        notice.push(' ');
+                        notice.push_str(&warning);
+                    }
+                    back();
+                    app.notice.set(Some(notice));
+                }
+                Err(e) => error.set(Some(e)),
+            }
+            busy.try_set(false);
+        });
+    };
+
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Escape" && !ev.default_prevented() {
+            ev.prevent_default();
+            back();
+        }
+    };
+    let codes = app.codes;
+    let list = move |pick: fn(&salal_ipc::CodeLists) -> &Vec<CodeItem>| {
+        Signal::derive(move || codes.with(|c| pick(c).clone()))
+    };
+    let is = move |k: EventKind| move || kind.get() == k;
+    let given = move || matches!(kind.get(), EventKind::Administered | EventKind::Historical);
+
+    view! {
+        <section class="card" id="dose-screen" on:keydown=on_key>
+            <h1>{t("ui.event.title")}</h1>
+            <ErrorBanner error=error/>
+            <form on:submit=submit>
+                <div class="row">
+                    <div class="field">
+                        <label for="event-kind">{t("ui.event.kind")}</label>
+                        <select id="event-kind" node_ref=kind_ref
+                            on:change=move |ev| {
+                                let code = event_target_value(&ev);
+                                if let Some(k) = EventKind::ALL.into_iter().find(|k| k.code() == code) {
+                                    kind.set(k);
+                                }
+                            }>
+                            {EventKind::ALL.into_iter().map(|k| {
+                                let key = format!("ui.event.kind.{}", k.code());
+                                view! { <option value=k.code() selected=move || kind.get() == k>{move || t_key(&key)}</option> }
+                            }).collect_view()}
+                        </select>
+                    </div>
+                    <TextField label="ui.event.date" id="event-date" value=date hint="ui.date.placeholder" required=true/>
+                </div>
+                <Show when=move || kind.get() != EventKind::Immunity>
+                    <VaccinePicker cvx=cvx/>
+                </Show>
+                <Show when=given>
+                    <div class="row">
+                        <TextField label="ui.event.lot" id="event-lot" value=lot/>
+                        <TextField label="ui.event.lot_expiry" id="event-expiry" value=expiry hint="ui.date.placeholder"/>
+                        <TextField label="ui.event.amount" id="event-amount" value=amount class="narrow"/>
+                    </div>
+                </Show>
+                <Show when=is(EventKind::Administered)>
+                    <div class="row">
+                        <CodeSelect label="ui.event.site" id="event-site" value=site items=list(|c| &c.sites)/>
+                        <CodeSelect label="ui.event.route" id="event-route" value=route items=list(|c| &c.routes)/>
+                        <div class="field check-field">
+                            <label class="check">
+                                <input type="checkbox" id="event-vis" bind:checked=vis_given/>
+                                {t("ui.event.vis_given")}
+                            </label>
+                        </div>
+                    </div>
+                    <div class="row">
+                        <CodeSelect label="ui.event.vfc" id="event-vfc" value=vfc items=list(|c| &c.vfc_eligibility)/>
+                        <CodeSelect label="ui.event.funding" id="event-funding" value=funding items=list(|c| &c.funding_sources)/>
+                        <TextField label="ui.event.provider" id="event-provider" value=provider/>
+                    </div>
+                </Show>
+                <Show when=is(EventKind::Historical)>
+                    <TextField label="ui.event.source_note" id="event-source" value=source_note class="wide"/>
+                </Show>
+                <Show when=is(EventKind::Refusal)>
+                    <CodeSelect label="ui.event.refusal_reason" id="event-refusal" value=refusal items=list(|c| &c.refusal_reasons)/>
+                </Show>
+                <Show when=is(EventKind::Contraindication)>
+                    <CodeSelect label="ui.event.contraindication" id="event-contraindication" value=contraindication
+                        items=list(|c| &c.contraindications)/>
+                </Show>
+                <Show when=is(EventKind::Immunity)>
+                    <CodeSelect label="ui.event.immunity" id="event-immunity" value=immunity items=list(|c| &c.immunities)/>
+                </Show>
+                <div class="actions">
+                    <button type="submit" id="event-save" class="primary" disabled=move || busy.get()>
+                        {t("ui.common.save")}
+                    </button>
+                    <button type="button" id="event-cancel" on:click=move |_| back()>{t("ui.common.cancel")}</button>
+                    <Busy busy=busy/>
+                </div>
+            </form>
+        </section>
+    }
+}
+
+/// Type a vaccine's name or CVX code; arrows and Enter pick from the matches.
+#[component]
+fn VaccinePicker(cvx: RwSignal<String>) -> impl IntoView {
+    let app = state();
+    let text = RwSignal::new(String::new());
+    let open = RwSignal::new(false);
+    let highlighted = RwSignal::new(0_usize);
+    let matches = Memo::new(move |_| {
+        let query = text.get().trim().to_lowercase();
+        if query.is_empty() {
+            return Vec::new();
+        }
+        app.codes.with(|c| {
+            let mut exact: Vec<CodeItem> = Vec::new();
+            let mut rest: Vec<CodeItem> = Vec::new();
+            for item in &c.vaccines {
+                if item.code == query
+                    || item.code.trim_start_matches('0') == query.trim_start_matches('0')
+                {
+                    exact.push(item.clone());
+                } else if item.label.to_lowercase().contains(&query) {
+                    rest.push(item.clone());
+                }
+            }
+            exact.extend(rest);
+            exact.truncate(MAX_MATCHES);
+            exact
+        })
+    });
+    let choose = move |item: CodeItem| {
+        cvx.set(item.code.clone());
+        text.set(item.label);
+        open.set(false);
+    };
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        let count = matches.with_untracked(Vec::len);
+        match ev.key().as_str() {
+            "ArrowDown" => {
+                ev.prevent_default();
+                open.set(true);
+                if count > 0 {
+                    highlighted.update(|i| *i = (*i + 1).min(count - 1));
+                }
+            }
+            "ArrowUp" => {
+                ev.prevent_default();
+                highlighted.update(|i| *i = i.saturating_sub(1));
+            }
+            "Enter" if open.get_untracked() && count > 0 => {
+                ev.prevent_default();
+                if let Some(item) =
+                    matches.with_untracked(|m| m.get(highlighted.get_untracked()).cloned())
+                {
+                    choose(item);
+                }
+            }
+            "Escape" if open.get_untracked() => {
+                ev.prevent_default();
+                open.set(false);
+            }
+            _ => {}
+        }
+    };
+    let chosen_label = move || {
+        let code = cvx.get();
+        if code.is_empty() {
+            return String::new();
+        }
+        let label = app.codes.with(|c| {
+            c.vaccines
+                .iter()
+                .find(|v| v.code == code)
+                .map(|v| v.label.clone())
+        });
+        crate::i18n::t_args_tracked(
+            "ui.event.vaccine_chosen",
+            &[("code", code), ("name", label.unwrap_or_default())],
+        )
+    };
+    view! {
+        <div class="field picker">
+            <label for="event-vaccine">{t("ui.event.vaccine")}</label>
+            <input
+                id="event-vaccine"
+                type="text"
+                autocomplete="off"
+                spellcheck="false"
+                role="combobox"
+                aria-controls="vaccine-options"
+                aria-expanded=move || (open.get() && !matches.with(Vec::is_empty)).to_string()
+                placeholder=t("ui.event.vaccine_hint")
+                prop:value=move || text.get()
+                on:input=move |ev| {
+                    text.set(event_target_value(&ev));
+                    cvx.set(String::new());
+                    highlighted.set(0);
+                    open.set(true);
+                }
+                on:keydown=on_key
+                on:blur=move |_| open.set(false)
+            />
+            <Show when=move || open.get() && !matches.with(Vec::is_empty)>
+                <ul class="options" id="vaccine-options" role="listbox">
+                    {move || matches.get().into_iter().enumerate().map(|(index, item)| {
+                        let chosen = item.clone();
+                        view! {
+                            <li role="option" class="option" class:selected=move || highlighted.get() == index
+                                aria-selected=move || (highlighted.get() == index).to_string()
+                                on:mousedown=move |ev| {
+                                    ev.prevent_default();
+                                    choose(chosen.clone());
+                                }>
+                                <span class="code">{item.code.clone()}</span>" "{item.label.clone()}
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </Show>
+            <p class="hint" id="vaccine-chosen">{chosen_label}</p>
+        </div>
+    }
+}

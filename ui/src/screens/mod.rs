@@ -1,0 +1,12 @@
+//! One module per screen.
+
+pub(crate) mod change_password;
+pub(crate) mod dose_form;
+pub(crate) mod login;
+pub(crate) mod patient_form;
+pub(crate) mod patient_record;
+pub(crate) mod recover;
+pub(crate) mod search;
+pub(crate) mod setup;
+pub(crate) mod status_bar;
+pub(crate) mod users;

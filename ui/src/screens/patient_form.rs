@@ -1,0 +1,333 @@
+//! Register a new patient, or edit one. Before saving a new patient the shell
+//! looks for likely duplicates; if there are any, they are listed with a choice:
+//! open one of them, or register anyway.
+
+use crate::app::{Screen, state};
+use crate::dates;
+use crate::i18n::{iso_date_text, t, t_now};
+use crate::transport::call;
+use crate::widgets::{Busy, CodeSelect, ErrorBanner, TextField, focus_on_mount};
+use leptos::html::Input;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use salal_ipc::patient::{
+    PatientForm, PatientRecord, PatientRow, RegisterOutcome, RegisterRequest, UpdateRequest,
+};
+use salal_ipc::{IpcError, cmd};
+
+/// Every field of the form as a signal.
+#[derive(Clone, Copy)]
+struct Fields {
+    first_name: RwSignal<String>,
+    middle_name: RwSignal<String>,
+    last_name: RwSignal<String>,
+    second_last_name: RwSignal<String>,
+    birth_date: RwSignal<String>,
+    sex: RwSignal<String>,
+    birth_certificate_number: RwSignal<String>,
+    mother_maiden_name: RwSignal<String>,
+    guardian_name: RwSignal<String>,
+    guardian_relationship: RwSignal<String>,
+    phone: RwSignal<String>,
+    address_line: RwSignal<String>,
+    city: RwSignal<String>,
+    state: RwSignal<String>,
+    postal_code: RwSignal<String>,
+    preferred_language: RwSignal<String>,
+}
+
+impl Fields {
+    fn new() -> Self {
+        let s = || RwSignal::new(String::new());
+        Self {
+            first_name: s(),
+            middle_name: s(),
+            last_name: s(),
+            second_last_name: s(),
+            birth_date: s(),
+            sex: s(),
+            birth_certificate_number: s(),
+            mother_maiden_name: s(),
+            guardian_name: s(),
+            guardian_relationship: s(),
+            phone: s(),
+            address_line: s(),
+            city: s(),
+            state: s(),
+            postal_code: s(),
+            preferred_language: s(),
+        }
+    }
+
+    fn fill(&self, form: PatientForm, lang: salal_core::i18n::Lang) {
+        self.first_name.set(form.first_name);
+        self.middle_name.set(form.middle_name);
+        self.last_name.set(form.last_name);
+        self.second_last_name.set(form.second_last_name);
+        self.birth_date.set(if form.birth_date.is_empty() {
+            String::new()
+        } else {
+            iso_date_text(lang, &form.birth_date)
+        });
+        self.sex.set(form.sex);
+        self.birth_certificate_number
+            .set(form.birth_certificate_number);
+        self.mother_maiden_name.set(form.mother_maiden_name);
+        self.guardian_name.set(form.guardian_name);
+        self.guardian_relationship.set(form.guardian_relationship);
+        self.phone.set(form.phone);
+        self.address_line.set(form.address_line);
+        self.city.set(form.city);
+        self.state.set(form.state);
+        self.postal_code.set(form.postal_code);
+        self.preferred_language.set(form.preferred_language);
+    }
+
+    /// The form for the wire; `None` (with the message) when the birth date is not a date.
+    fn to_form(self, lang: salal_core::i18n::Lang) -> Result<PatientForm, IpcError> {
+        let typed_birth = self.birth_date.get_untracked();
+        let birth_date = if typed_birth.trim().is_empty() {
+            String::new()
+        } else {
+            dates::parse(lang, &typed_birth)
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .ok_or_else(|| {
+                    IpcError::new("form.bad_date", t_now("ui.error.bad_birth_date"))
+                        .with_field("birth_date")
+                })?
+        };
+        Ok(PatientForm {
+            first_name: self.first_name.get_untracked(),
+            middle_name: self.middle_name.get_untracked(),
+            last_name: self.last_name.get_untracked(),
+            second_last_name: self.second_last_name.get_untracked(),
+            birth_date,
+            sex: self.sex.get_untracked(),
+            birth_certificate_number: self.birth_certificate_number.get_untracked(),
+            mother_maiden_name: self.mother_maiden_name.get_untracked(),
+            guardian_name: self.guardian_name.get_untracked(),
+            guardian_relationship: self.guardian_relationship.get_untracked(),
+            phone: self.phone.get_untracked(),
+            address_line: self.address_line.get_untracked(),
+            city: self.city.get_untracked(),
+            state: self.state.get_untracked(),
+            postal_code: self.postal_code.get_untracked(),
+            preferred_language: self.preferred_language.get_untracked(),
+        })
+    }
+
+    /// Puts what was typed in the search box where it most likely belongs.
+    fn prefill(&self, text: &str, lang: salal_core::i18n::Lang) {
+        let text = text.trim();
+        if text.is_empty() {
+            return;
+        }
+        if dates::looks_like_date(text) {
+            self.birth_date.set(
+                dates::parse(lang, text)
+                    .map_or_else(|| text.to_owned(), |d| crate::i18n::date_text(lang, d)),
+            );
+        } else if let Some((last, first)) = text.split_once(',') {
+            self.last_name.set(last.trim().to_owned());
+            self.first_name.set(first.trim().to_owned());
+        } else if let Some((first, last)) = text.split_once(' ') {
+            self.first_name.set(first.trim().to_owned());
+            self.last_name.set(last.trim().to_owned());
+        } else {
+            self.last_name.set(text.to_owned());
+        }
+    }
+}
+
+/// The register / edit screen; `id` is set when editing.
+#[component]
+pub(crate) fn PatientFormScreen(id: Option<String>, prefill: String) -> impl IntoView {
+    let app = state();
+    let fields = Fields::new();
+    let error = RwSignal::new(None::<IpcError>);
+    let busy = RwSignal::new(false);
+    let duplicates = RwSignal::new(None::<Vec<PatientRow>>);
+    let first = NodeRef::<Input>::new();
+    focus_on_mount(first);
+    let editing = id.is_some();
+    let id = StoredValue::new(id);
+
+    fields.prefill(&prefill, app.lang.get_untracked());
+    if let Some(patient_id) = id.get_value() {
+        busy.set(true);
+        spawn_local(async move {
+            match call::<_, PatientRecord>(
+                cmd::PATIENT_RECORD,
+                &salal_ipc::patient::RecordRequest { id: patient_id },
+            )
+            .await
+            {
+                Ok(record) => fields.fill(record.details, app.lang.get_untracked()),
+                Err(e) => error.set(Some(e)),
+            }
+            busy.try_set(false);
+        });
+    }
+
+    let back = move || match id.get_value() {
+        Some(id) => app.go(Screen::Record { id }),
+        None => app.go(Screen::Search),
+    };
+
+    let save = move |acknowledge_duplicates: bool| {
+        if busy.get_untracked() {
+            return;
+        }
+        let form = match fields.to_form(app.lang.get_untracked()) {
+            Ok(form) => form,
+            Err(e) => {
+                error.set(Some(e));
+                return;
+            }
+        };
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            match id.get_value() {
+                Some(patient_id) => {
+                    let req = UpdateRequest {
+                        id: patient_id.clone(),
+                        patient: form,
+                    };
+                    match call::<_, ()>(cmd::UPDATE_PATIENT, &req).await {
+                        Ok(()) => {
+                            app.go(Screen::Record { id: patient_id });
+                            app.notice.set(Some(t_now("ui.patient.saved")));
+                        }
+                        Err(e) => error.set(Some(e)),
+                    }
+                }
+                None => {
+                    let req = RegisterRequest {
+                        patient: form,
+                        acknowledge_duplicates,
+                    };
+                    match call::<_, RegisterOutcome>(cmd::REGISTER_PATIENT, &req).await {
+                        Ok(RegisterOutcome::Registered { id }) => {
+                            app.go(Screen::Record { id });
+                            app.notice.set(Some(t_now("ui.patient.registered")));
+                        }
+                        Ok(RegisterOutcome::LikelyDuplicates { candidates }) => {
+                            duplicates.set(Some(candidates))
+                        }
+                        Err(e) => error.set(Some(e)),
+                    }
+                }
+            }
+            busy.try_set(false);
+        });
+    };
+
+    let sexes = Signal::derive(move || app.codes.with(|c| c.sexes.clone()));
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Escape" {
+            ev.prevent_default();
+            if duplicates.with_untracked(Option::is_some) {
+                duplicates.set(None);
+            } else {
+                back();
+            }
+        }
+    };
+
+    view! {
+        <section class="card" id="patient-form-screen" on:keydown=on_key>
+            <h1>{if editing { t("ui.patient.edit_title") } else { t("ui.patient.register_title") }}</h1>
+            <ErrorBanner error=error/>
+            <Show when=move || duplicates.with(Option::is_some)>
+                <Duplicates duplicates=duplicates on_register=move || save(true)/>
+            </Show>
+            <form on:submit=move |ev| {
+                ev.prevent_default();
+                save(false);
+            }>
+                <fieldset>
+                    <legend>{t("ui.patient.names")}</legend>
+                    <div class="row">
+                        <TextField label="ui.patient.first_name" id="patient-first-name" value=fields.first_name node_ref=first required=true/>
+                        <TextField label="ui.patient.middle_name" id="patient-middle-name" value=fields.middle_name/>
+                        <TextField label="ui.patient.last_name" id="patient-last-name" value=fields.last_name required=true/>
+                        <TextField label="ui.patient.second_last_name" id="patient-second-last-name" value=fields.second_last_name/>
+                    </div>
+                    <div class="row">
+                        <TextField label="ui.patient.birth_date" id="patient-birth-date" value=fields.birth_date
+                            hint="ui.date.placeholder" required=true/>
+                        <CodeSelect label="ui.patient.sex" id="patient-sex" value=fields.sex items=sexes/>
+                        <TextField label="ui.patient.birth_certificate_number" id="patient-birth-cert" value=fields.birth_certificate_number/>
+                        <TextField label="ui.patient.mother_maiden_name" id="patient-mother-maiden" value=fields.mother_maiden_name/>
+                    </div>
+                </fieldset>
+                <fieldset>
+                    <legend>{t("ui.patient.contact")}</legend>
+                    <div class="row">
+                        <TextField label="ui.patient.guardian_name" id="patient-guardian" value=fields.guardian_name/>
+                        <TextField label="ui.patient.guardian_relationship" id="patient-guardian-rel" value=fields.guardian_relationship/>
+                        <TextField label="ui.patient.phone" id="patient-phone" value=fields.phone kind="tel"/>
+                    </div>
+                    <div class="row">
+                        <TextField label="ui.patient.address_line" id="patient-address" value=fields.address_line class="wide"/>
+                        <TextField label="ui.patient.city" id="patient-city" value=fields.city/>
+                        <TextField label="ui.patient.state" id="patient-state" value=fields.state class="narrow"/>
+                        <TextField label="ui.patient.postal_code" id="patient-zip" value=fields.postal_code class="narrow"/>
+                    </div>
+                </fieldset>
+                <div class="actions">
+                    <button type="submit" id="patient-save" class="primary" disabled=move || busy.get()>
+                        {t("ui.common.save")}
+                    </button>
+                    <button type="button" id="patient-cancel" on:click=move |_| back()>{t("ui.common.cancel")}</button>
+                    <Busy busy=busy/>
+                </div>
+            </form>
+        </section>
+    }
+}
+
+/// The likely duplicates and the two ways forward.
+#[component]
+fn Duplicates(
+    duplicates: RwSignal<Option<Vec<PatientRow>>>,
+    on_register: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let app = state();
+    view! {
+        <div class="banner warning" role="alert" id="duplicates">
+            <h2>{t("ui.patient.duplicates_title")}</h2>
+            <p>{t("ui.patient.duplicates_intro")}</p>
+            <ul class="candidates">
+                {move || {
+                    let lang = app.lang.get();
+                    duplicates
+                        .get()
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|row| {
+                            let id = row.id.clone();
+                            view! {
+                                <li>
+                                    <span class="name">{row.display_name}</span>
+                                    <span class="dob">{iso_date_text(lang, &row.birth_date)}</span>
+                                    <span class="guardian">{row.guardian_name}</span>
+                                    <button type="button" class="open-candidate"
+                                        on:click=move |_| app.go(Screen::Record { id: id.clone() })>
+                                        {t("ui.patient.open_candidate")}
+                                    </button>
+                                </li>
+                            }
+                        })
+                        .collect_view()
+                }}
+            </ul>
+            <div class="actions">
+                <button type="button" id="register-anyway" on:click=move |_| on_register()>
+                    {t("ui.patient.register_anyway")}
+                </button>
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,307 @@
+//! A patient's record: demographics, consent choices, and every immunization
+//! event grouped by vaccine group. Events entered in error stay visible, struck
+//! through, so the history is honest.
+
+use crate::app::{Screen, state};
+use crate::i18n::{iso_date_text, t, t_args_tracked, t_key, t_now};
+use crate::transport::call;
+use crate::widgets::{Busy, ErrorBanner};
+use leptos::html::Button;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use salal_ipc::dose::{EnteredInErrorRequest, EventRow};
+use salal_ipc::patient::{ConsentRequest, PatientRecord, RecordRequest};
+use salal_ipc::{IpcError, cmd};
+
+/// The record screen.
+#[component]
+pub(crate) fn PatientRecordScreen(id: String) -> impl IntoView {
+    let app = state();
+    let record = RwSignal::new(None::<PatientRecord>);
+    let error = RwSignal::new(None::<IpcError>);
+    let busy = RwSignal::new(true);
+    let id = StoredValue::new(id);
+    let record_button = NodeRef::<Button>::new();
+
+    let load = move || {
+        busy.set(true);
+        spawn_local(async move {
+            match call::<_, PatientRecord>(
+                cmd::PATIENT_RECORD,
+                &RecordRequest { id: id.get_value() },
+            )
+            .await
+            {
+                Ok(r) => record.set(Some(r)),
+                Err(e) => error.set(Some(e)),
+            }
+            busy.try_set(false);
+        });
+    };
+    load();
+    Effect::new(move |_| {
+        if record.with(Option::is_some)
+            && let Some(button) = record_button.get()
+        {
+            button.focus().ok();
+        }
+    });
+
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Escape" {
+            ev.prevent_default();
+            app.go(Screen::Search);
+        }
+    };
+
+    view! {
+        <section class="record" id="record-screen" on:keydown=on_key tabindex="-1">
+            <ErrorBanner error=error/>
+            <Busy busy=busy/>
+            <Show when=move || app.notice.with(Option::is_some)>
+                <p class="banner success" role="status" id="notice">{move || app.notice.get().unwrap_or_default()}</p>
+            </Show>
+            {move || record.get().map(|r| {
+                let lang = app.lang.get();
+                view! {
+                    <div class="record-head">
+                        <div>
+                            <h1 id="record-name">{r.display_name.clone()}</h1>
+                            <p class="lead">
+                                <span>{t("ui.patient.birth_date")}": "</span>
+                                <span id="record-birth-date">{iso_date_text(lang, &r.details.birth_date)}</span>
+                                <span class="sep">" · "</span>
+                                <span>{t("ui.patient.sex")}": "{sex_label(&r.details.sex)}</span>
+                            </p>
+                        </div>
+                        <div class="actions">
+                            <button id="record-dose" class="primary" node_ref=record_button
+                                on:click=move |_| app.go(Screen::RecordDose { patient_id: id.get_value() })>
+                                {t("ui.record.record_dose")}
+                            </button>
+                            <button id="record-edit" on:click=move |_| app.go(Screen::EditPatient { id: id.get_value() })>
+                                {t("ui.record.edit")}
+                            </button>
+                            <button id="record-back" on:click=move |_| app.go(Screen::Search)>
+                                {t("ui.record.back")}
+                            </button>
+                        </div>
+                    </div>
+                    <div class="columns">
+                        <Demographics record=r.clone()/>
+                        <Consents record=r.clone() on_saved=load error=error/>
+                    </div>
+                    <Events record=r on_changed=load error=error/>
+                }
+            })}
+        </section>
+    }
+}
+
+fn sex_label(code: &str) -> String {
+    let app = state();
+    app.codes
+        .with(|c| {
+            c.sexes
+                .iter()
+                .find(|s| s.code == code)
+                .map(|s| s.label.clone())
+        })
+        .unwrap_or_else(|| code.to_owned())
+}
+
+#[component]
+fn Demographics(record: PatientRecord) -> impl IntoView {
+    let d = record.details;
+    let address = [d.address_line, d.city, d.state, d.postal_code]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let rows: Vec<(&'static str, String)> = vec![
+        ("ui.patient.guardian_name", d.guardian_name),
+        ("ui.patient.guardian_relationship", d.guardian_relationship),
+        ("ui.patient.phone", d.phone),
+        ("ui.record.address", address),
+        ("ui.patient.mother_maiden_name", d.mother_maiden_name),
+        (
+            "ui.patient.birth_certificate_number",
+            d.birth_certificate_number,
+        ),
+    ];
+    view! {
+        <section class="panel" aria-labelledby="demographics-title">
+            <h2 id="demographics-title">{t("ui.record.demographics")}</h2>
+            <dl class="facts">
+                {rows
+                    .into_iter()
+                    .map(|(key, value)| view! {
+                        <dt>{t(key)}</dt>
+                        <dd>{if value.is_empty() { "—".to_owned() } else { value }}</dd>
+                    })
+                    .collect_view()}
+            </dl>
+        </section>
+    }
+}
+
+#[component]
+fn Consents(
+    record: PatientRecord,
+    on_saved: impl Fn() + Copy + Send + Sync + 'static,
+    error: RwSignal<Option<IpcError>>,
+) -> impl IntoView {
+    let app = state();
+    let consents = record.consents;
+    let patient_id = record.id;
+    let opted_out = consents.registry_opted_out;
+    let declined = consents.mailings_declined;
+    let save = move |registry_opted_out: bool, mailings_declined: bool| {
+        let req = ConsentRequest {
+            patient_id: patient_id.clone(),
+            registry_opted_out,
+            mailings_declined,
+        };
+        spawn_local(async move {
+            match call::<_, ()>(cmd::SET_CONSENT, &req).await {
+                Ok(()) => on_saved(),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let save2 = save.clone();
+    let lang = app.lang.get_untracked();
+    let when = move |date: Option<String>| {
+        date.map(|d| format!(" ({})", iso_date_text(lang, &d)))
+            .unwrap_or_default()
+    };
+    view! {
+        <section class="panel" aria-labelledby="consents-title">
+            <h2 id="consents-title">{t("ui.record.consents")}</h2>
+            <dl class="facts">
+                <dt>{t("ui.consent.registry")}</dt>
+                <dd id="consent-registry">
+                    {if opted_out { t_now("ui.consent.opted_out") } else { t_now("ui.consent.participating") }}
+                    {when(consents.registry_date)}
+                    " "
+                    <button class="small" id="consent-registry-toggle" on:click=move |_| save(!opted_out, declined)>
+                        {if opted_out { t("ui.consent.rejoin") } else { t("ui.consent.opt_out") }}
+                    </button>
+                </dd>
+                <dt>{t("ui.consent.mailings")}</dt>
+                <dd id="consent-mailings">
+                    {if declined { t_now("ui.consent.declined") } else { t_now("ui.consent.accepted") }}
+                    {when(consents.mailings_date)}
+                    " "
+                    <button class="small" id="consent-mailings-toggle" on:click=move |_| save2(opted_out, !declined)>
+                        {if declined { t("ui.consent.accept") } else { t("ui.consent.decline") }}
+                    </button>
+                </dd>
+            </dl>
+        </section>
+    }
+}
+
+#[component]
+fn Events(
+    record: PatientRecord,
+    on_changed: impl Fn() + Copy + Send + Sync + 'static,
+    error: RwSignal<Option<IpcError>>,
+) -> impl IntoView {
+    let app = state();
+    let patient_id = StoredValue::new(record.id.clone());
+    let confirming = RwSignal::new(None::<String>);
+    let mark = move |event_id: String| {
+        let req = EnteredInErrorRequest {
+            patient_id: patient_id.get_value(),
+            event_id,
+        };
+        spawn_local(async move {
+            match call::<_, ()>(cmd::MARK_ENTERED_IN_ERROR, &req).await {
+                Ok(()) => on_changed(),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let empty = record.groups.is_empty();
+    view! {
+        <section class="panel" aria-labelledby="events-title" id="events">
+            <h2 id="events-title">{t("ui.record.events")}</h2>
+            {empty.then(|| view! { <p class="muted" id="events-empty">{t("ui.record.no_events")}</p> })}
+            {record.groups.into_iter().map(|group| view! {
+                <table class="events">
+                    <caption>{group.group}</caption>
+                    <thead>
+                        <tr>
+                            <th scope="col">{t("ui.event.date")}</th>
+                            <th scope="col">{t("ui.event.vaccine")}</th>
+                            <th scope="col">{t("ui.event.kind")}</th>
+                            <th scope="col">{t("ui.event.lot")}</th>
+                            <th scope="col">{t("ui.event.detail")}</th>
+                            <th scope="col"><span class="visually-hidden">{t("ui.event.actions")}</span></th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {group.events.into_iter().map(|event| event_row(event, confirming, mark, app.lang)).collect_view()}
+                    </tbody>
+                </table>
+            }).collect_view()}
+        </section>
+    }
+}
+
+fn event_row(
+    event: EventRow,
+    confirming: RwSignal<Option<String>>,
+    mark: impl Fn(String) + Copy + Send + Sync + 'static,
+    lang: RwSignal<salal_core::i18n::Lang>,
+) -> impl IntoView {
+    let id = event.id.clone();
+    let id_confirm = event.id.clone();
+    let is_confirming = {
+        let id = event.id.clone();
+        move || confirming.with(|c| c.as_deref() == Some(id.as_str()))
+    };
+    let kind_key = format!("ui.event.kind.{}", event.kind.code());
+    let eie = event.entered_in_error;
+    let date = event.date.clone();
+    let cvx = event.cvx.clone();
+    view! {
+        <tr class="event" class:eie=eie>
+            <td>{move || iso_date_text(lang.get(), &date)}</td>
+            <td>{event.vaccine}" "<span class="muted">{move || t_args_tracked("ui.event.cvx", &[("code", cvx.clone())])}</span></td>
+            <td>{move || t_key(&kind_key)}</td>
+            <td>{event.lot_number}</td>
+            <td>
+                {event.detail}
+                {eie.then(|| view! { <span class="eie-label">{t("ui.event.entered_in_error")}</span> })}
+            </td>
+            <td class="row-actions">
+                {(!eie).then(|| view! {
+                    <Show
+                        when=is_confirming.clone()
+                        fallback=move || {
+                            let id = id.clone();
+                            view! {
+                                <button class="small" on:click=move |_| confirming.set(Some(id.clone()))>
+                                    {t("ui.event.mark_error")}
+                                </button>
+                            }
+                        }
+                    >
+                        {
+                            let id = id_confirm.clone();
+                            view! {
+                                <button class="small danger" on:click=move |_| {
+                                    confirming.set(None);
+                                    mark(id.clone());
+                                }>{t("ui.event.confirm_error")}</button>
+                                <button class="small" on:click=move |_| confirming.set(None)>{t("ui.common.cancel")}</button>
+                            }
+                        }
+                    </Show>
+                })}
+            </td>
+        </tr>
+    }
+}

@@ -1,0 +1,132 @@
+//! Small pieces every screen uses: labelled fields, pick lists, the error
+//! banner and the progress indicator.
+
+use crate::i18n::{t, t_now};
+use crate::transport::UNEXPECTED;
+use leptos::html::Input;
+use leptos::prelude::*;
+use salal_ipc::{CodeItem, IpcError};
+
+/// A labelled text input bound to a signal.
+#[component]
+pub(crate) fn TextField(
+    /// Translation key of the label.
+    label: &'static str,
+    /// DOM id (also what the end-to-end tests look for).
+    id: &'static str,
+    /// The value.
+    value: RwSignal<String>,
+    /// `text` unless given (`password`…).
+    #[prop(optional)]
+    kind: Option<&'static str>,
+    /// Translation key of a hint shown inside the empty field.
+    #[prop(optional)]
+    hint: Option<&'static str>,
+    /// To focus the field from the screen.
+    #[prop(optional)]
+    node_ref: Option<NodeRef<Input>>,
+    /// Marks the field as required for assistive tools.
+    #[prop(optional)]
+    required: bool,
+    /// Extra CSS class for the wrapper (`wide`, `narrow`).
+    #[prop(optional)]
+    class: Option<&'static str>,
+) -> impl IntoView {
+    let node_ref = node_ref.unwrap_or_default();
+    let hint_text = move || hint.map(crate::i18n::t_key).unwrap_or_default();
+    view! {
+        <div class=format!("field {}", class.unwrap_or_default())>
+            <label for=id>{t(label)}{required.then_some(" *")}</label>
+            <input
+                id=id
+                type=kind.unwrap_or("text")
+                autocomplete="off"
+                spellcheck="false"
+                required=required
+                placeholder=hint_text
+                node_ref=node_ref
+                bind:value=value
+            />
+        </div>
+    }
+}
+
+/// A labelled pick list over codes; the first choice is "none".
+#[component]
+pub(crate) fn CodeSelect(
+    /// Translation key of the label.
+    label: &'static str,
+    /// DOM id.
+    id: &'static str,
+    /// The chosen code ("" for none).
+    value: RwSignal<String>,
+    /// The choices.
+    items: Signal<Vec<CodeItem>>,
+) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=id>{t(label)}</label>
+            <select
+                id=id
+                prop:value=move || value.get()
+                on:change=move |ev| value.set(event_target_value(&ev))
+            >
+                <option value="" selected=move || value.get().is_empty()>{t("ui.common.choose")}</option>
+                {move || {
+                    items
+                        .get()
+                        .into_iter()
+                        .map(|item| {
+                            let code = item.code.clone();
+                            let selected = move || value.get() == code;
+                            view! { <option value=item.code.clone() selected=selected>{item.label}</option> }
+                        })
+                        .collect_view()
+                }}
+            </select>
+        </div>
+    }
+}
+
+/// The message of an error, or the generic one when the shell sent none.
+pub(crate) fn error_text(error: &IpcError) -> String {
+    if error.code == UNEXPECTED || error.message.is_empty() {
+        t_now("ui.error.unexpected")
+    } else {
+        error.message.clone()
+    }
+}
+
+/// A banner for the last error, announced to assistive tools.
+#[component]
+pub(crate) fn ErrorBanner(error: RwSignal<Option<IpcError>>) -> impl IntoView {
+    view! {
+        <Show when=move || error.with(Option::is_some)>
+            <div class="banner error" role="alert" id="error-banner">
+                {move || error.get().map(|e| error_text(&e)).unwrap_or_default()}
+            </div>
+        </Show>
+    }
+}
+
+/// "Working…" with a spinner while `busy` is set.
+#[component]
+pub(crate) fn Busy(busy: RwSignal<bool>) -> impl IntoView {
+    view! {
+        <Show when=move || busy.get()>
+            <div class="busy" role="status" aria-live="polite">
+                <span class="spinner" aria-hidden="true"></span>
+                {t("ui.common.working")}
+            </div>
+        </Show>
+    }
+}
+
+/// Focuses an input as soon as it is on the page.
+pub(crate) fn focus_on_mount(node: NodeRef<Input>) {
+    Effect::new(move |_| {
+        if let Some(input) = node.get() {
+            input.focus().ok();
+        }
+    });
+}
