@@ -35,6 +35,7 @@ pub use error::{
 pub use events::{EventView, PatientRecord, VaccineGroupHistory};
 pub use forecast::{DoseVerdict, DueState, GroupForecast, PatientForecast};
 pub use patients::{ImportError, ImportedPatient};
+pub use salal_forecast::{EvaluationReason, EvaluationStatus, SeriesStatus};
 pub use salal_store::{KeyringStatus, RecoveryKey, StoreError};
 
 /// Where "now" comes from (the wall clock, or a fixed time in tests).

@@ -7,11 +7,12 @@
 //! the user's language.
 //!
 //! Start with [`cmd`] (the command names), then the request and result types of
-//! each screen: [`setup`], [`session`], [`patient`], [`dose`], [`admin`].
+//! each screen: [`setup`], [`session`], [`patient`], [`dose`], [`forecast`], [`admin`].
 //! Dates travel as ISO 8601 text (`YYYY-MM-DD`), ids as UUID text.
 
 pub mod admin;
 pub mod dose;
+pub mod forecast;
 pub mod patient;
 pub mod session;
 pub mod setup;
@@ -44,6 +45,8 @@ pub mod cmd {
     pub const UPDATE_PATIENT: &str = "update_patient";
     /// A patient's full record.
     pub const PATIENT_RECORD: &str = "patient_record";
+    /// A patient's forecast: what is due per vaccine group, and why a dose does not count.
+    pub const PATIENT_FORECAST: &str = "patient_forecast";
     /// Record an immunization event.
     pub const RECORD_EVENT: &str = "record_event";
     /// Mark an event entered in error.

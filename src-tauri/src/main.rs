@@ -50,6 +50,7 @@ fn main() {
             commands::patients::register_patient,
             commands::patients::update_patient,
             commands::patients::patient_record,
+            commands::forecast::patient_forecast,
             commands::patients::set_consent,
             commands::events::record_event,
             commands::events::mark_entered_in_error,

@@ -5,6 +5,7 @@
 
 pub(crate) mod admin;
 pub(crate) mod events;
+pub(crate) mod forecast;
 pub(crate) mod patients;
 pub(crate) mod session;
 pub(crate) mod setup;

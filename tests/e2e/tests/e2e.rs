@@ -120,6 +120,34 @@ async fn english_front_desk_and_nurse_day() -> TestResult {
     app.wait_for("notice").await?;
     app.shot("record-with-dose").await?;
 
+    // A DTaP from her paper card, given at 13 days old: the record says what is
+    // due and why that dose does not count (CDC CDSi forecast).
+    app.click("record-dose").await?;
+    app.wait_for("dose-screen").await?;
+    app.choose("event-kind", "historical").await?;
+    app.fill("event-vaccine", "20").await?;
+    app.wait_for("vaccine-options").await?;
+    app.keys("event-vaccine", Key::Enter).await?;
+    app.wait_text("vaccine-chosen", "20").await?;
+    app.fill("event-date", "03/20/2019").await?;
+    app.click("event-save").await?;
+    app.wait_text("events", "03/20/2019").await?;
+    let forecast = app.wait_text("forecast", "Does not count").await?;
+    for expected in [
+        "What is due",
+        "MMR",
+        "Due on",
+        "DTaP/Tdap/Td",
+        "Overdue",
+        "Given before the minimum age",
+    ] {
+        assert!(
+            forecast.contains(expected),
+            "forecast shows {expected:?}: {forecast}"
+        );
+    }
+    app.shot("record-forecast").await?;
+
     // Back home, find her without the accents, open with the keyboard.
     app.click("record-back").await?;
     app.wait_for("search-screen").await?;
@@ -186,10 +214,18 @@ async fn spanish_front_desk_and_nurse_day() -> TestResult {
         "the dose shows in Spanish: {events}"
     );
     app.shot("registro").await?;
+    let forecast = app.wait_text("forecast", "Qué le toca").await?;
+    for expected in ["SRP/triple viral", "Le toca el", "Atrasada"] {
+        assert!(
+            forecast.contains(expected),
+            "el pronóstico muestra {expected:?}: {forecast}"
+        );
+    }
 
     // The language can be switched back at any moment, and the screen follows.
     app.choose("language-select", "en").await?;
     app.wait_text("events", "Given here").await?;
+    app.wait_text("forecast", "Overdue").await?;
     app.quit().await
 }
 

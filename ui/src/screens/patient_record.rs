@@ -4,6 +4,7 @@
 
 use crate::app::{Screen, state};
 use crate::i18n::{iso_date_text, t, t_args_tracked, t_key, t_now};
+use crate::screens::forecast_panel::ForecastPanel;
 use crate::transport::call;
 use crate::widgets::{Busy, ErrorBanner};
 use leptos::html::Button;
@@ -91,6 +92,7 @@ pub(crate) fn PatientRecordScreen(id: String) -> impl IntoView {
                         <Demographics record=r.clone()/>
                         <Consents record=r.clone() on_saved=load error=error/>
                     </div>
+                    <ForecastPanel patient_id=id.get_value() error=error/>
                     <Events record=r on_changed=load error=error/>
                 }
             })}
