@@ -75,49 +75,68 @@ pub struct VisGiven {
     pub presented_on: NaiveDate,
 }
 
-/// What a clinician enters for one event. Text fields are empty when not given.
+/// What a clinician enters for one event. Text fields are empty when not given
+/// (and left out of its stored JSON, which keeps a large history small).
 #[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct NewEvent {
     /// Chosen by the caller to make a retried save idempotent; a fresh id if `None`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<EventId>,
     /// The kind of event.
     pub kind: EventKind,
     /// Vaccine (CVX). For a refusal, the vaccine refused.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub cvx: String,
     /// The date given (or refused, or observed).
     pub date: Option<NaiveDate>,
     /// Package NDC, when scanned or known.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub ndc: String,
     /// Manufacturer (MVX).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub mvx: String,
     /// Lot number.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub lot_number: String,
     /// Lot expiry date.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub lot_expiration: Option<NaiveDate>,
     /// Amount in mL, as typed ("0.5").
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub amount_ml: String,
     /// Route code (NCIT or HL70162).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub route: String,
     /// Site code (HL70163).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub site: String,
     /// VFC eligibility (HL70064).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub vfc_eligibility: String,
     /// Funding source of the dose (CDCPHINVS).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub funding_source: String,
     /// Who gave the dose.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub administering_provider: String,
     /// For a historical dose: where the information came from (NIP001).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub information_source: String,
     /// For a refusal: the reason (NIP002).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub refusal_reason: String,
     /// For a contraindication or immunity: the coded observation.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub observation_code: String,
     /// VIS documents given.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub vis: Vec<VisGiven>,
     /// Free-text note.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub note: String,
     /// The user saw the expired-lot warning and records the dose anyway.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub confirm_expired_lot: bool,
 }
 

@@ -95,6 +95,10 @@ fn patch(old: &Value, new: &Value) -> Map<String, Value> {
                 changed.insert(key.clone(), value.clone());
             }
         }
+        // A field that disappeared was cleared: send it as null, never drop the change.
+        for key in old.keys().filter(|k| !new.contains_key(*k)) {
+            changed.insert(key.clone(), Value::Null);
+        }
     }
     changed
 }
@@ -550,10 +554,11 @@ mod tests {
 
     #[test]
     fn patch_keeps_only_changed_fields() {
-        let old = serde_json::json!({"a": 1, "b": "x", "c": null});
+        let old = serde_json::json!({"a": 1, "b": "x", "c": null, "d": "gone"});
         let new = serde_json::json!({"a": 1, "b": "y", "c": 2});
         let p = patch(&old, &new);
-        assert_eq!(p.len(), 2);
+        assert_eq!(p.len(), 3);
+        assert_eq!(p["d"], serde_json::Value::Null);
         assert_eq!(p["b"], "y");
         assert_eq!(p["c"], 2);
     }
