@@ -174,7 +174,8 @@ fn every_write_is_domain_outbox_and_audit_or_nothing() {
         .find(|c| c.kind == "update" && c.entity == "patient")
         .unwrap();
     let fields: serde_json::Value = serde_json::from_str(&update.fields).unwrap();
-    let keys: Vec<&String> = fields.as_object().unwrap().keys().collect();
+    let mut keys: Vec<&String> = fields.as_object().unwrap().keys().collect();
+    keys.sort();
     assert_eq!(keys, ["phone", "second_last_name"]);
 }
 
