@@ -79,6 +79,17 @@ fn child(first: &str, last: &str, second: &str, birth: NaiveDate) -> PatientDeta
     }
 }
 
+/// A dose given elsewhere, from a card (only vaccine and date are needed).
+fn historical(cvx: &str, date: NaiveDate) -> NewEvent {
+    NewEvent {
+        kind: EventKind::Historical,
+        cvx: cvx.into(),
+        date: Some(date),
+        information_source: "01".into(),
+        ..NewEvent::default()
+    }
+}
+
 fn mmr_today(f: &Fixture) -> NewEvent {
     NewEvent {
         kind: EventKind::Administered,
@@ -406,13 +417,6 @@ fn history_is_grouped_by_vaccine_group_with_errors_kept_and_marked() {
             false,
         )
         .unwrap();
-    let historical = |cvx: &str, date: NaiveDate| NewEvent {
-        kind: EventKind::Historical,
-        cvx: cvx.into(),
-        date: Some(date),
-        information_source: "01".into(),
-        ..NewEvent::default()
-    };
     // Pediarix (CVX 110) is DTaP + HepB + IPV: it shows in all three groups.
     f.clinic
         .record_event(&s, p, &historical("110", day(2025, 3, 12)))
@@ -550,12 +554,6 @@ fn the_record_forecast_says_what_is_due_and_why_a_dose_does_not_count() {
             false,
         )
         .unwrap();
-    let historical = |cvx: &str, date: NaiveDate| NewEvent {
-        kind: EventKind::Historical,
-        cvx: cvx.into(),
-        date: Some(date),
-        ..NewEvent::default()
-    };
     // MMR at 6 months is too young to count; HepB given three times on schedule.
     let early_mmr = f
         .clinic
