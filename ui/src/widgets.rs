@@ -130,3 +130,28 @@ pub(crate) fn focus_on_mount(node: NodeRef<Input>) {
         }
     });
 }
+
+/// A form's last row: the submit button (disabled while `busy`), an optional
+/// cancel button, and the "Working…" indicator.
+#[component]
+pub(crate) fn SubmitRow(
+    /// Id of the submit button.
+    id: &'static str,
+    /// Translation key of its label.
+    label: &'static str,
+    /// Set while the form's work runs.
+    busy: RwSignal<bool>,
+    /// Id of the cancel button, and what it does, when the form has one.
+    #[prop(optional)]
+    cancel: Option<(&'static str, Callback<()>)>,
+) -> impl IntoView {
+    view! {
+        <div class="actions">
+            <button type="submit" id=id class="primary" disabled=move || busy.get()>{t(label)}</button>
+            {cancel.map(|(cancel_id, on_cancel)| view! {
+                <button type="button" id=cancel_id on:click=move |_| on_cancel.run(())>{t("ui.common.cancel")}</button>
+            })}
+            <Busy busy=busy/>
+        </div>
+    }
+}

@@ -4,7 +4,7 @@
 use crate::app::state;
 use crate::i18n::{t, t_now};
 use crate::transport::call;
-use crate::widgets::{Busy, ErrorBanner, TextField, focus_on_mount};
+use crate::widgets::{ErrorBanner, SubmitRow, TextField, focus_on_mount};
 use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -63,12 +63,7 @@ pub(crate) fn ChangePassword(username: String, current: String) -> impl IntoView
                 <TextField label="ui.password.new" id="password-new" value=new_password kind="password" node_ref=first/>
                 <TextField label="ui.password.confirm" id="password-confirm" value=confirm kind="password"/>
                 <p class="hint">{t("ui.setup.password_rules")}</p>
-                <div class="actions">
-                    <button type="submit" id="password-submit" class="primary" disabled=move || busy.get()>
-                        {t("ui.password.submit")}
-                    </button>
-                    <Busy busy=busy/>
-                </div>
+                <SubmitRow id="password-submit" label="ui.password.submit" busy=busy/>
             </form>
         </section>
     }

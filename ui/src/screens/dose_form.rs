@@ -6,7 +6,7 @@ use crate::app::{Screen, state};
 use crate::dates;
 use crate::i18n::{date_text, t, t_key, t_now};
 use crate::transport::call;
-use crate::widgets::{Busy, CodeSelect, ErrorBanner, TextField};
+use crate::widgets::{CodeSelect, ErrorBanner, SubmitRow, TextField};
 use leptos::html::Select;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -198,13 +198,7 @@ pub(crate) fn DoseForm(patient_id: String) -> impl IntoView {
                 <Show when=is(EventKind::Immunity)>
                     <CodeSelect label="ui.event.immunity" id="event-immunity" value=immunity items=list(|c| &c.immunities)/>
                 </Show>
-                <div class="actions">
-                    <button type="submit" id="event-save" class="primary" disabled=move || busy.get()>
-                        {t("ui.common.save")}
-                    </button>
-                    <button type="button" id="event-cancel" on:click=move |_| back()>{t("ui.common.cancel")}</button>
-                    <Busy busy=busy/>
-                </div>
+                <SubmitRow id="event-save" label="ui.common.save" busy=busy cancel=("event-cancel", Callback::new(move |()| back()))/>
             </form>
         </section>
     }

@@ -4,7 +4,7 @@
 use crate::app::{Screen, state};
 use crate::i18n::t;
 use crate::transport::call;
-use crate::widgets::{Busy, ErrorBanner, TextField, focus_on_mount};
+use crate::widgets::{ErrorBanner, SubmitRow, TextField, focus_on_mount};
 use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -63,12 +63,7 @@ pub(crate) fn Login() -> impl IntoView {
                 <TextField label="ui.login.username" id="login-username" value=username node_ref=first required=true/>
                 <TextField label="ui.login.password" id="login-password" value=password kind="password"
                     node_ref=password_ref required=true/>
-                <div class="actions">
-                    <button type="submit" id="login-submit" class="primary" disabled=move || busy.get()>
-                        {t("ui.login.submit")}
-                    </button>
-                    <Busy busy=busy/>
-                </div>
+                <SubmitRow id="login-submit" label="ui.login.submit" busy=busy/>
             </form>
         </section>
     }

@@ -6,7 +6,7 @@ use crate::app::{Screen, state};
 use crate::dates;
 use crate::i18n::{iso_date_text, t, t_now};
 use crate::transport::call;
-use crate::widgets::{Busy, CodeSelect, ErrorBanner, TextField, focus_on_mount};
+use crate::widgets::{CodeSelect, ErrorBanner, SubmitRow, TextField, focus_on_mount};
 use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -276,13 +276,7 @@ pub(crate) fn PatientFormScreen(id: Option<String>, prefill: String) -> impl Int
                         <TextField label="ui.patient.postal_code" id="patient-zip" value=fields.postal_code class="narrow"/>
                     </div>
                 </fieldset>
-                <div class="actions">
-                    <button type="submit" id="patient-save" class="primary" disabled=move || busy.get()>
-                        {t("ui.common.save")}
-                    </button>
-                    <button type="button" id="patient-cancel" on:click=move |_| back()>{t("ui.common.cancel")}</button>
-                    <Busy busy=busy/>
-                </div>
+                <SubmitRow id="patient-save" label="ui.common.save" busy=busy cancel=("patient-cancel", Callback::new(move |()| back()))/>
             </form>
         </section>
     }

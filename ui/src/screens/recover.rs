@@ -4,7 +4,7 @@
 use crate::app::{Screen, state};
 use crate::i18n::t;
 use crate::transport::call;
-use crate::widgets::{Busy, ErrorBanner, TextField, focus_on_mount};
+use crate::widgets::{ErrorBanner, SubmitRow, TextField, focus_on_mount};
 use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -45,12 +45,7 @@ pub(crate) fn Recover() -> impl IntoView {
             <ErrorBanner error=error/>
             <form on:submit=submit>
                 <TextField label="ui.recover.key" id="recover-key" value=key node_ref=first required=true/>
-                <div class="actions">
-                    <button type="submit" id="recover-submit" class="primary" disabled=move || busy.get()>
-                        {t("ui.recover.submit")}
-                    </button>
-                    <Busy busy=busy/>
-                </div>
+                <SubmitRow id="recover-submit" label="ui.recover.submit" busy=busy/>
             </form>
         </section>
     }

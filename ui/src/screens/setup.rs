@@ -4,7 +4,7 @@
 use crate::app::{Screen, state};
 use crate::i18n::{t, t_now, to_wire};
 use crate::transport::call;
-use crate::widgets::{Busy, ErrorBanner, TextField, focus_on_mount};
+use crate::widgets::{ErrorBanner, SubmitRow, TextField, focus_on_mount};
 use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -86,12 +86,7 @@ fn SetupForm(recovery_key: RwSignal<Option<String>>) -> impl IntoView {
                     <TextField label="ui.setup.password_confirm" id="setup-password-confirm" value=confirm kind="password" required=true/>
                 </div>
                 <p class="hint">{t("ui.setup.password_rules")}</p>
-                <div class="actions">
-                    <button type="submit" id="setup-submit" class="primary" disabled=move || busy.get()>
-                        {t("ui.setup.submit")}
-                    </button>
-                    <Busy busy=busy/>
-                </div>
+                <SubmitRow id="setup-submit" label="ui.setup.submit" busy=busy/>
             </form>
         </section>
     }
