@@ -102,6 +102,17 @@ fn age_slot(d: &Duration) -> usize {
 }
 
 impl Ctx<'_> {
+    /// Whether `date` falls in the age range `[begin, end)`; an unset bound is open.
+    pub(crate) fn within_ages(
+        &self,
+        begin: Option<&Duration>,
+        end: Option<&Duration>,
+        date: NaiveDate,
+    ) -> bool {
+        self.age_date(begin).is_none_or(|b| b <= date)
+            && self.age_date(end).is_none_or(|e| date < e)
+    }
+
     /// `dob + age`, or `None` when the age is not set.
     pub(crate) fn age_date(&self, age: Option<&Duration>) -> Option<NaiveDate> {
         let age = age?;
@@ -292,9 +303,7 @@ impl Engine {
                 continue;
             };
             for a in assocs {
-                let begin = ctx.age_date(a.begin_age.as_ref());
-                let end = ctx.age_date(a.end_age.as_ref());
-                if begin.is_some_and(|b| d.date < b) || end.is_some_and(|e| d.date >= e) {
+                if !ctx.within_ages(a.begin_age.as_ref(), a.end_age.as_ref(), d.date) {
                     continue;
                 }
                 if let Some(list) = per_antigen.get_mut(a.antigen)
@@ -483,12 +492,7 @@ fn is_relevant(ctx: &Ctx<'_>, series: &AntigenSeries) -> bool {
         SeriesType::Standard | SeriesType::EvaluationOnly => true,
         SeriesType::Risk => series.indications.iter().any(|ind| {
             ctx.has_observation(&ind.code)
-                && ctx
-                    .age_date(ind.begin_age.as_ref())
-                    .is_none_or(|b| b <= ctx.assessment)
-                && ctx
-                    .age_date(ind.end_age.as_ref())
-                    .is_none_or(|e| ctx.assessment < e)
+                && ctx.within_ages(ind.begin_age.as_ref(), ind.end_age.as_ref(), ctx.assessment)
         }),
     }
 }

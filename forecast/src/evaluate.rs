@@ -413,12 +413,7 @@ fn is_preferable(ctx: &Ctx<'_>, def: &SeriesDose, dose: &PDose<'_>) -> bool {
     let Some(cvx) = dose.cvx else { return false };
     def.preferable.iter().any(|p| {
         p.cvx == cvx
-            && ctx
-                .age_date(p.begin_age.as_ref())
-                .is_none_or(|b| dose.date >= b)
-            && ctx
-                .age_date(p.end_age.as_ref())
-                .is_none_or(|e| dose.date < e)
+            && ctx.within_ages(p.begin_age.as_ref(), p.end_age.as_ref(), dose.date)
             && mvx_matches(p.mvx.as_deref(), dose.mvx)
     })
 }
@@ -427,12 +422,6 @@ fn is_preferable(ctx: &Ctx<'_>, def: &SeriesDose, dose: &PDose<'_>) -> bool {
 fn is_allowable(ctx: &Ctx<'_>, def: &SeriesDose, dose: &PDose<'_>) -> bool {
     let Some(cvx) = dose.cvx else { return false };
     def.allowable.iter().any(|p| {
-        p.cvx == cvx
-            && ctx
-                .age_date(p.begin_age.as_ref())
-                .is_none_or(|b| dose.date >= b)
-            && ctx
-                .age_date(p.end_age.as_ref())
-                .is_none_or(|e| dose.date < e)
+        p.cvx == cvx && ctx.within_ages(p.begin_age.as_ref(), p.end_age.as_ref(), dose.date)
     })
 }
