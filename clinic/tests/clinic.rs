@@ -10,6 +10,7 @@ use salal_clinic::{
 use salal_core::consent::{Consents, Mailings, RegistryParticipation};
 use salal_core::event::{EventFieldError, EventKind, NewEvent};
 use salal_core::i18n::{Lang, UserMessage};
+use salal_core::ids::PatientId;
 use salal_core::patient::PatientDetails;
 use salal_core::user::Role;
 use std::sync::Arc;
@@ -57,6 +58,13 @@ impl Fixture {
 
     fn now(&self) -> DateTime<Utc> {
         Utc.timestamp_opt(self.clock.load(Ordering::SeqCst), 0)
+            .unwrap()
+    }
+
+    /// Registers a patient with no likely duplicates.
+    fn register(&self, session: &Session, details: &PatientDetails) -> PatientId {
+        self.clinic
+            .register_patient(session, details, false)
             .unwrap()
     }
 
@@ -294,14 +302,7 @@ fn language_choice_is_remembered_per_user() {
 fn registering_warns_of_likely_duplicates_and_saves_only_when_confirmed() {
     let f = Fixture::new();
     let s = f.admin();
-    let jose = f
-        .clinic
-        .register_patient(
-            &s,
-            &child("José", "García", "López", day(2019, 3, 7)),
-            false,
-        )
-        .unwrap();
+    let jose = f.register(&s, &child("José", "García", "López", day(2019, 3, 7)));
     let again = child("Jose", "Garcia", "", day(2019, 3, 7));
     let warned = f.clinic.register_patient(&s, &again, false).unwrap_err();
     let RegisterPatientError::LikelyDuplicates(candidates) = &warned else {
@@ -352,10 +353,7 @@ fn registering_warns_of_likely_duplicates_and_saves_only_when_confirmed() {
 fn an_invalid_dose_saves_nothing_and_says_what_to_fix() {
     let f = Fixture::new();
     let s = f.admin();
-    let p = f
-        .clinic
-        .register_patient(&s, &child("Sofía", "Núñez", "", day(2024, 2, 2)), false)
-        .unwrap();
+    let p = f.register(&s, &child("Sofía", "Núñez", "", day(2024, 2, 2)));
     let before = f
         .clinic
         .store_for_inspection()
@@ -409,14 +407,7 @@ fn an_invalid_dose_saves_nothing_and_says_what_to_fix() {
 fn history_is_grouped_by_vaccine_group_with_errors_kept_and_marked() {
     let f = Fixture::new();
     let s = f.admin();
-    let p = f
-        .clinic
-        .register_patient(
-            &s,
-            &child("Mateo", "Reyes", "Cruz", day(2025, 1, 10)),
-            false,
-        )
-        .unwrap();
+    let p = f.register(&s, &child("Mateo", "Reyes", "Cruz", day(2025, 1, 10)));
     // Pediarix (CVX 110) is DTaP + HepB + IPV: it shows in all three groups.
     f.clinic
         .record_event(&s, p, &historical("110", day(2025, 3, 12)))
@@ -478,10 +469,7 @@ fn history_is_grouped_by_vaccine_group_with_errors_kept_and_marked() {
 fn consent_choices_are_recorded_with_their_dates() {
     let f = Fixture::new();
     let s = f.admin();
-    let p = f
-        .clinic
-        .register_patient(&s, &child("Renata", "Ortiz", "", day(2021, 8, 8)), false)
-        .unwrap();
+    let p = f.register(&s, &child("Renata", "Ortiz", "", day(2021, 8, 8)));
     assert!(
         !f.clinic
             .patient_record(&s, p)
@@ -517,10 +505,7 @@ fn consent_choices_are_recorded_with_their_dates() {
 fn a_retried_save_with_the_same_id_is_not_duplicated() {
     let f = Fixture::new();
     let s = f.admin();
-    let p = f
-        .clinic
-        .register_patient(&s, &child("Tomás", "Vázquez", "", day(2023, 4, 4)), false)
-        .unwrap();
+    let p = f.register(&s, &child("Tomás", "Vázquez", "", day(2023, 4, 4)));
     let mut dose = mmr_today(&f);
     dose.id = Some(salal_core::ids::EventId::generate());
     let first = f.clinic.record_event(&s, p, &dose).unwrap();
@@ -546,14 +531,7 @@ fn the_record_forecast_says_what_is_due_and_why_a_dose_does_not_count() {
     let f = Fixture::new();
     let s = f.admin();
     // Born 2025-01-10; assessed 2026-11-25 (the fixture's today).
-    let p = f
-        .clinic
-        .register_patient(
-            &s,
-            &child("Valentina", "Rosales", "", day(2025, 1, 10)),
-            false,
-        )
-        .unwrap();
+    let p = f.register(&s, &child("Valentina", "Rosales", "", day(2025, 1, 10)));
     // MMR at 6 months is too young to count; HepB given three times on schedule.
     let early_mmr = f
         .clinic
