@@ -114,13 +114,14 @@ impl Store {
             }
         }
         // Dates in the order the user's language reads them, then better name matches, then alphabetical.
-        others.sort_by(|a, b| {
-            let date_rank =
-                |s: &PatientSummary| query.birth_dates.iter().position(|d| *d == s.birth_date);
-            date_rank(a)
-                .cmp(&date_rank(b))
-                .then(score(b, &query.name_tokens).cmp(&score(a, &query.name_tokens)))
-                .then_with(|| a.display_name.cmp(&b.display_name))
+        // Each key is computed once per candidate, not once per comparison.
+        others.sort_by_cached_key(|s| {
+            let date_rank = query.birth_dates.iter().position(|d| *d == s.birth_date);
+            (
+                date_rank,
+                std::cmp::Reverse(score(s, &query.name_tokens)),
+                s.display_name.clone(),
+            )
         });
         for summary in others {
             if results.len() >= limit {
