@@ -3,7 +3,8 @@
 # unit, integration and property tests of every crate, the CDC CDSi test cases,
 # and (once the desktop app is built) the end-to-end tests in the real window.
 # Tests that need the OS keyring run inside a private D-Bus session with an
-# unlocked gnome-keyring (scripts/with-keyring.sh).
+# unlocked gnome-keyring (scripts/with-keyring.sh); tests of the registry and
+# of sync run against a throwaway PostgreSQL cluster (scripts/with-postgres.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
@@ -17,7 +18,7 @@ if [ -x scripts/build-ui.sh ]; then
 fi
 
 echo "== workspace tests"
-scripts/with-keyring.sh cargo test --workspace --no-fail-fast
+scripts/with-postgres.sh scripts/with-keyring.sh cargo test --workspace --no-fail-fast
 
 echo "== CDC CDSi test cases"
 MIN_PASS_RATE=$(cat forecast/MIN_PASS_RATE 2>/dev/null || echo 0)

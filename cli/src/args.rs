@@ -70,6 +70,22 @@ pub(crate) enum Command {
     Dose(Box<DoseCommand>),
     /// Records a patient's consent choices.
     Consent(ConsentArgs),
+    /// Links this computer to a registry with a one-time code; on an empty
+    /// --data-dir, sets up this computer from the registry (a second computer
+    /// of the same clinic).
+    Enroll {
+        /// The registry's address, e.g. https://127.0.0.1:8443.
+        #[arg(long)]
+        registry: String,
+        /// The enrollment code from the registry (SALAL1-...).
+        #[arg(long)]
+        code: String,
+    },
+    /// One full sync with the registry: push, then pull until caught up.
+    Sync,
+    /// Prints every patient and dose as canonical JSON Lines (the form
+    /// `salal-registry export` prints).
+    Export,
 }
 
 #[derive(Debug, Subcommand)]
@@ -81,6 +97,28 @@ pub(crate) enum PatientCommand {
     },
     /// Registers a patient.
     Add(Box<PatientArgs>),
+    /// Changes only the fields given.
+    Edit(Box<PatientEditArgs>),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PatientEditArgs {
+    /// Patient id.
+    pub(crate) id: String,
+    #[arg(long)]
+    pub(crate) first: Option<String>,
+    #[arg(long)]
+    pub(crate) middle: Option<String>,
+    #[arg(long)]
+    pub(crate) last: Option<String>,
+    #[arg(long)]
+    pub(crate) second_last: Option<String>,
+    /// YYYY-MM-DD.
+    #[arg(long)]
+    pub(crate) birth_date: Option<String>,
+    /// F, M, X or U.
+    #[arg(long)]
+    pub(crate) sex: Option<String>,
 }
 
 #[derive(Debug, Args)]

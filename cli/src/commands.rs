@@ -1,9 +1,14 @@
 //! What each subcommand does, on top of `salal_clinic`.
 
-use crate::args::{Cli, Command, ConsentArgs, DoseArgs, DoseCommand, PatientArgs, PatientCommand};
+use crate::args::{
+    Cli, Command, ConsentArgs, DoseArgs, DoseCommand, PatientArgs, PatientCommand, PatientEditArgs,
+};
 use crate::{CliError, unlock};
 use chrono::NaiveDate;
-use salal_clinic::{Clinic, ImportedPatient, KeyringStatus, Session, SetupRequest};
+use salal_clinic::{
+    Clinic, ImportedPatient, KeyringStatus, PatientEdit, Session, SetupRequest, SyncError,
+    SyncProgress, SyncReport,
+};
 use salal_core::consent::{Consents, Mailings, RegistryParticipation};
 use salal_core::event::{EventKind, NewEvent};
 use salal_core::i18n::{Lang, UserMessage, format_date, tr, tr_args};
@@ -69,6 +74,22 @@ pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
             without_doses,
             lang,
         ),
+        Command::Enroll { registry, code } => enroll(&cli.data_dir, &registry, &code, lang),
+        Command::Sync => {
+            let clinic = unlock::open(&cli.data_dir, lang)?;
+            sync(&clinic, lang)
+        }
+        Command::Export => {
+            let clinic = unlock::open(&cli.data_dir, lang)?;
+            // Signed in when a user is named (audited as them), else audited as the command line.
+            let actor = match cli.user.as_deref() {
+                Some(_) => unlock::login(&clinic, cli.user.as_deref(), lang)?
+                    .username()
+                    .to_owned(),
+                None => "cli".to_owned(),
+            };
+            export(&clinic, &actor, lang)
+        }
         command => {
             let clinic = unlock::open(&cli.data_dir, lang)?;
             let session = unlock::login(&clinic, cli.user.as_deref(), lang)?;
@@ -199,7 +220,11 @@ fn signed_in(
     lang: Lang,
 ) -> Result<(), CliError> {
     match command {
-        Command::Init { .. } | Command::Demo { .. } => Ok(()),
+        Command::Init { .. }
+        | Command::Demo { .. }
+        | Command::Enroll { .. }
+        | Command::Sync
+        | Command::Export => Ok(()),
         Command::Search { query, limit } => {
             let found = clinic
                 .search_patients(session, &query, limit)
@@ -217,6 +242,7 @@ fn signed_in(
                 show_patient(clinic, session, patient_id(&id, lang)?, lang)
             }
             PatientCommand::Add(args) => add_patient(clinic, session, &args, lang),
+            PatientCommand::Edit(args) => edit_patient(clinic, session, &args, lang),
         },
         Command::Dose(boxed) => match *boxed {
             DoseCommand::Add(args) => {
@@ -240,6 +266,171 @@ fn signed_in(
         },
         Command::Consent(args) => consent(clinic, session, &args, lang),
     }
+}
+
+fn edit_patient(
+    clinic: &Clinic,
+    session: &Session,
+    args: &PatientEditArgs,
+    lang: Lang,
+) -> Result<(), CliError> {
+    let id = patient_id(&args.id, lang)?;
+    let edit = PatientEdit {
+        first_name: args.first.clone(),
+        middle_name: args.middle.clone(),
+        last_name: args.last.clone(),
+        second_last_name: args.second_last.clone(),
+        birth_date: args
+            .birth_date
+            .as_deref()
+            .map(|t| date(t, lang))
+            .transpose()?,
+        sex: args
+            .sex
+            .as_deref()
+            .map(|s| {
+                Sex::from_code(s).ok_or_else(|| CliError::input(format!("sex: {s} (F, M, X, U)")))
+            })
+            .transpose()?,
+    };
+    clinic
+        .edit_patient(session, id, &edit)
+        .map_err(|e| CliError::from_error(&e, lang))?;
+    out(tr(lang, "cli.saved"))
+}
+
+fn sync_error(err: &SyncError, lang: Lang) -> CliError {
+    CliError {
+        exit_code: if err.is_unreachable() {
+            1
+        } else {
+            CliError::from_error(err, lang).exit_code
+        },
+        message: err.localized(lang),
+    }
+}
+
+/// Shows progress on a terminal (stderr), one line rewritten in place.
+fn progress_printer(lang: Lang) -> impl FnMut(SyncProgress) {
+    let on_terminal = std::io::stderr().is_terminal();
+    move |p| {
+        if !on_terminal {
+            return;
+        }
+        let text = match p {
+            SyncProgress::Pushing { sent, total } => tr_args(
+                lang,
+                "cli.sync_pushing",
+                &[("sent", sent.to_string()), ("total", total.to_string())],
+            ),
+            SyncProgress::Pulling {
+                received,
+                remaining,
+            } => tr_args(
+                lang,
+                "cli.sync_pulling",
+                &[
+                    ("received", received.to_string()),
+                    ("remaining", remaining.to_string()),
+                ],
+            ),
+        };
+        eprint!("\r{text}\x1b[K");
+    }
+}
+
+fn report_line(report: &SyncReport) -> String {
+    // Exactly this line, in every language: scripts read it.
+    format!(
+        "sync: {} pushed, {} pulled, {} rejected",
+        report.pushed, report.pulled, report.rejected
+    )
+}
+
+fn sync(clinic: &Clinic, lang: Lang) -> Result<(), CliError> {
+    let mut progress = progress_printer(lang);
+    let result = clinic.sync(&mut progress);
+    if std::io::stderr().is_terminal() {
+        eprintln!();
+    }
+    let report = result.map_err(|e| sync_error(&e, lang))?;
+    if report.rejected > 0 {
+        eprintln!(
+            "{}",
+            tr_args(
+                lang,
+                "cli.sync_rejected",
+                &[("count", report.rejected.to_string())]
+            )
+        );
+    }
+    out(&report_line(&report))
+}
+
+fn enroll(dir: &std::path::Path, registry: &str, code: &str, lang: Lang) -> Result<(), CliError> {
+    if Clinic::is_initialized(dir) {
+        let clinic = unlock::open(dir, lang)?;
+        clinic
+            .enroll(registry, code)
+            .map_err(|e| sync_error(&e, lang))?;
+        out(&tr_args(
+            lang,
+            "cli.enrolled",
+            &[("url", registry.to_owned())],
+        ))?;
+        return sync(&clinic, lang);
+    }
+    // A new computer: make the encrypted replica first and show its recovery
+    // key at once, so a cut enrollment resumes on this same device.
+    let (clinic, receipt) = Clinic::create_for_enrollment(dir).map_err(|e| sync_error(&e, lang))?;
+    out(tr(lang, "cli.recovery_key"))?;
+    out(receipt.recovery_key.as_str())?;
+    if let KeyringStatus::Unavailable(reason) = receipt.keyring {
+        eprintln!("{} ({reason})", tr(lang, "cli.keyring_unavailable"));
+    }
+    clinic
+        .enroll(registry, code)
+        .map_err(|e| sync_error(&e, lang))?;
+    let mut progress = progress_printer(lang);
+    let result = clinic.sync(&mut progress);
+    if std::io::stderr().is_terminal() {
+        eprintln!();
+    }
+    let report = result.map_err(|e| sync_error(&e, lang))?;
+    out(&tr_args(
+        lang,
+        "cli.enrolled_new",
+        &[
+            ("url", registry.to_owned()),
+            ("path", dir.display().to_string()),
+            ("clinic", clinic.clinic_name().unwrap_or_default()),
+        ],
+    ))?;
+    out(&report_line(&report))
+}
+
+fn export(clinic: &Clinic, actor: &str, lang: Lang) -> Result<(), CliError> {
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut failed: Option<std::io::Error> = None;
+    clinic
+        .export_canonical(actor, &mut |line| {
+            if failed.is_none()
+                && let Err(e) = writeln!(stdout, "{line}")
+            {
+                failed = Some(e);
+            }
+        })
+        .map_err(|e| CliError::from_error(&e, lang))?;
+    if let Some(e) = failed.or_else(|| stdout.flush().err()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            return Ok(());
+        }
+        return Err(CliError {
+            exit_code: 1,
+            message: e.to_string(),
+        });
+    }
+    Ok(())
 }
 
 fn add_patient(

@@ -94,6 +94,19 @@ impl Clinic {
         }
     }
 
+    /// Undoes "entered in error" on an event (the only way to; it travels as an explicit restore).
+    pub fn restore_event(&self, session: &Session, id: EventId) -> Result<(), ClinicError> {
+        session.require(Permission::RecordEvents)?;
+        let found = self
+            .lock()
+            .write(&session.actor(), self.now(), |w| w.restore_event(id))?;
+        if found {
+            Ok(())
+        } else {
+            Err(ClinicError::EventNotFound)
+        }
+    }
+
     /// A patient's chart, events grouped by vaccine group. Opening it is audited
     /// and puts the patient first among the user's recent patients.
     pub fn patient_record(

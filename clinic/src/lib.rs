@@ -16,6 +16,7 @@ pub mod events;
 pub mod forecast;
 pub mod password;
 pub mod patients;
+pub mod sync;
 
 use chrono::{DateTime, Local, NaiveDate, Utc};
 use salal_core::codes::CodeSets;
@@ -34,9 +35,10 @@ pub use error::{
 };
 pub use events::{EventView, PatientRecord, VaccineGroupHistory};
 pub use forecast::{DoseVerdict, DueState, GroupForecast, PatientForecast};
-pub use patients::{ImportError, ImportedPatient};
+pub use patients::{ImportError, ImportedPatient, PatientEdit};
 pub use salal_forecast::{EvaluationReason, EvaluationStatus, SeriesStatus};
 pub use salal_store::{KeyringStatus, RecoveryKey, StoreError};
+pub use sync::{RecordSync, RecordSyncStates, SyncError, SyncProgress, SyncReport, SyncStatus};
 
 /// Where "now" comes from (the wall clock, or a fixed time in tests).
 pub type TimeSource = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
@@ -127,6 +129,7 @@ pub struct Clinic {
     codes: &'static CodeSets,
     time: TimeSource,
     password_max_age_days: i64,
+    outbox_retention_days: i64,
 }
 
 impl std::fmt::Debug for Clinic {
@@ -149,6 +152,7 @@ impl Clinic {
             codes: code_sets()?,
             time: Arc::new(Utc::now),
             password_max_age_days: DEFAULT_PASSWORD_MAX_AGE_DAYS,
+            outbox_retention_days: sync::DEFAULT_OUTBOX_RETENTION_DAYS,
         })
     }
 
@@ -240,6 +244,13 @@ impl Clinic {
     #[must_use]
     pub fn with_password_max_age_days(mut self, days: i64) -> Clinic {
         self.password_max_age_days = days;
+        self
+    }
+
+    /// Keeps acknowledged outbox changes this many days before trimming them.
+    #[must_use]
+    pub fn with_outbox_retention_days(mut self, days: i64) -> Clinic {
+        self.outbox_retention_days = days;
         self
     }
 

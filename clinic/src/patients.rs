@@ -53,11 +53,30 @@ impl Clinic {
         Ok(found)
     }
 
-    /// Registers a patient. If likely duplicates exist and `acknowledge_duplicates`
-    /// is false, nothing is saved and they are returned for the user to check.
+    /// Registers a patient under a fresh id. See [`Clinic::register_patient_as`].
     pub fn register_patient(
         &self,
         session: &Session,
+        details: &PatientDetails,
+        acknowledge_duplicates: bool,
+    ) -> Result<PatientId, RegisterPatientError> {
+        self.register_patient_as(
+            session,
+            PatientId::generate(),
+            details,
+            acknowledge_duplicates,
+        )
+    }
+
+    /// Registers a patient under `id`, chosen when the form opened: saving the
+    /// same id and content again (a double submit, a retry) changes nothing;
+    /// the same id with other content is a clear conflict. If likely
+    /// duplicates exist and `acknowledge_duplicates` is false, nothing is
+    /// saved and they are returned for the user to check.
+    pub fn register_patient_as(
+        &self,
+        session: &Session,
+        id: PatientId,
         details: &PatientDetails,
         acknowledge_duplicates: bool,
     ) -> Result<PatientId, RegisterPatientError> {
@@ -68,16 +87,34 @@ impl Clinic {
             return Err(RegisterPatientError::Invalid(problems));
         }
         if !acknowledge_duplicates {
-            let duplicates = self.find_likely_duplicates(session, &details, None)?;
+            let duplicates = self.find_likely_duplicates(session, &details, Some(id))?;
             if !duplicates.is_empty() {
                 return Err(RegisterPatientError::LikelyDuplicates(duplicates));
             }
         }
-        let id = PatientId::generate();
         self.lock().write(&session.actor(), self.now(), |w| {
             w.insert_patient(id, &details, &Consents::default())
         })?;
         Ok(id)
+    }
+
+    /// Changes only the fields given in `edit`; the others stay as they are,
+    /// and only the changed fields travel to the registry, so a concurrent
+    /// edit of other fields on another computer survives.
+    pub fn edit_patient(
+        &self,
+        session: &Session,
+        id: PatientId,
+        edit: &PatientEdit,
+    ) -> Result<(), RegisterPatientError> {
+        session.require(Permission::EditPatients)?;
+        let current = self
+            .lock()
+            .patient(id)?
+            .ok_or(ClinicError::PatientNotFound)?;
+        let mut details = current.details;
+        edit.apply_to(&mut details);
+        self.update_patient(session, id, &details, true)
     }
 
     /// Replaces a patient's details. Likely duplicates are reported the same way as at registration.
@@ -125,6 +162,43 @@ impl Clinic {
             Ok(())
         } else {
             Err(ClinicError::PatientNotFound)
+        }
+    }
+}
+
+/// The fields of a patient to change; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PatientEdit {
+    /// Given name.
+    pub first_name: Option<String>,
+    /// Middle name(s).
+    pub middle_name: Option<String>,
+    /// First surname.
+    pub last_name: Option<String>,
+    /// Second surname.
+    pub second_last_name: Option<String>,
+    /// Birth date.
+    pub birth_date: Option<chrono::NaiveDate>,
+    /// Sex.
+    pub sex: Option<salal_core::patient::Sex>,
+}
+
+impl PatientEdit {
+    fn apply_to(&self, d: &mut PatientDetails) {
+        let set = |field: &mut String, value: &Option<String>| {
+            if let Some(v) = value {
+                field.clone_from(v);
+            }
+        };
+        set(&mut d.first_name, &self.first_name);
+        set(&mut d.middle_name, &self.middle_name);
+        set(&mut d.last_name, &self.last_name);
+        set(&mut d.second_last_name, &self.second_last_name);
+        if let Some(birth) = self.birth_date {
+            d.birth_date = Some(birth);
+        }
+        if let Some(sex) = self.sex {
+            d.sex = sex;
         }
     }
 }

@@ -169,6 +169,32 @@ impl Store {
         now: DateTime<Utc>,
         initial: impl FnOnce(&mut Writer<'_>) -> Result<(), E>,
     ) -> Result<(Store, RecoveryKey, KeyringStatus), E> {
+        Store::create_for_device(
+            dir,
+            DeviceId::generate(),
+            rand_replica(),
+            actor,
+            now,
+            initial,
+        )
+    }
+
+    /// A fresh replica number for a device's clock stamps.
+    #[must_use]
+    pub fn new_replica_number() -> u32 {
+        rand_replica()
+    }
+
+    /// [`Store::create_with`] for a device whose id and replica number were
+    /// chosen before (a device that enrolled with the registry first).
+    pub fn create_for_device<E: From<StoreError>>(
+        dir: &Path,
+        device_id: DeviceId,
+        replica: u32,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        initial: impl FnOnce(&mut Writer<'_>) -> Result<(), E>,
+    ) -> Result<(Store, RecoveryKey, KeyringStatus), E> {
         if Store::exists(dir) {
             return Err(StoreError::AlreadyInitialized(dir.to_path_buf()).into());
         }
@@ -177,8 +203,8 @@ impl Store {
         let info = StoreInfo {
             format: 1,
             store_id: salal_core::ids::generate_v7().simple().to_string(),
-            device_id: DeviceId::generate(),
-            replica: rand_replica(),
+            device_id,
+            replica,
         };
         // Leftovers of a setup that died before store.json was written.
         for suffix in ["", "-wal", "-shm"] {
@@ -306,6 +332,39 @@ impl Store {
             self.clock = clock_before;
         }
         result
+    }
+
+    /// Keeps the device's sync credential: in the OS keyring, or inside this
+    /// encrypted database when there is no keyring.
+    pub fn save_device_secret(&mut self, actor: &Actor, secret: &str) -> Result<(), StoreError> {
+        let in_keyring = Vault::for_device(&self.info.store_id)
+            .save_text(secret)
+            .is_ok();
+        let now = chrono::Utc::now();
+        self.write(actor, now, |w| {
+            let kept = if in_keyring { "" } else { secret };
+            w.set_meta(crate::replica::meta::DEVICE_SECRET, kept)?;
+            w.audit(
+                "device_credential",
+                "device",
+                &w.device.to_string(),
+                if in_keyring { "keyring" } else { "database" },
+            )
+        })
+    }
+
+    /// The device's sync credential, if it has one.
+    pub fn device_secret(&self) -> Result<Option<String>, StoreError> {
+        if let Some(kept) = self.meta(crate::replica::meta::DEVICE_SECRET)?
+            && !kept.is_empty()
+        {
+            return Ok(Some(kept));
+        }
+        match Vault::for_device(&self.info.store_id).load_text() {
+            Ok(secret) => Ok(Some(secret)),
+            Err(StoreError::KeyMissing) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// Sets SQLite's page limit, to exercise the full-disk path in tests.

@@ -53,6 +53,15 @@ pub enum StoreError {
     /// A stored value could not be read back.
     #[error("stored data could not be read: {0}")]
     Decode(String),
+    /// A record with this id was saved before with other content.
+    #[error("a different {0} was already saved with this id")]
+    IdConflict(&'static str),
+    /// The registry's clock is far ahead of this computer's: its clock is behind.
+    #[error("this computer's clock is {ahead_ms} ms behind the registry")]
+    ClockBehind {
+        /// How far behind.
+        ahead_ms: u64,
+    },
     /// Any other database error.
     #[error("database error: {0}")]
     Database(String),
@@ -103,6 +112,8 @@ impl UserMessage for StoreError {
             StoreError::Corrupt => "error.store.corrupt",
             StoreError::TooNew { .. } => "error.store.too_new",
             StoreError::Io { .. } => "error.store.io",
+            StoreError::IdConflict(_) => "error.store.id_conflict",
+            StoreError::ClockBehind { .. } => "error.store.clock_behind",
             StoreError::Decode(_) | StoreError::Database(_) => "error.store.internal",
         }
     }
@@ -113,6 +124,9 @@ impl UserMessage for StoreError {
                 vec![("path", path.display().to_string())]
             }
             StoreError::Io { path, .. } => vec![("path", path.display().to_string())],
+            StoreError::ClockBehind { ahead_ms } => {
+                vec![("minutes", (ahead_ms / 60_000).to_string())]
+            }
             _ => Vec::new(),
         }
     }

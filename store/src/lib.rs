@@ -9,12 +9,14 @@
 //! each [`Writer`] method changes the domain rows, appends the change to the
 //! outbox and appends an audit event, so the three can never disagree. WAL
 //! with `synchronous = FULL`: when `write` returns, the change is on disk.
-//! Reads are plain methods on [`Store`].
+//! Reads are plain methods on [`Store`]. [`replica`] is the sync side: the
+//! outbox as a queue, applying the registry's state, the export.
 
 mod db;
 mod error;
 pub mod keys;
 mod read;
+pub mod replica;
 mod search;
 pub mod vault;
 mod write;
@@ -23,4 +25,5 @@ pub use db::{KeyringStatus, Store, StoreInfo};
 pub use error::StoreError;
 pub use keys::{DbKey, RecoveryKey};
 pub use read::{AuditEntry, OutboxEntry};
-pub use write::{Actor, UserRow, Writer};
+pub use replica::{Applied, OutboxCounts, PendingChange, RecordSync};
+pub use write::{Actor, Saved, UserRow, Writer, user_fields};

@@ -267,6 +267,16 @@ impl Store {
         Ok(out)
     }
 
+    /// The clock stamp stored on a patient's row (for tests of the one-stamp rule).
+    #[doc(hidden)]
+    pub fn patient_stamp_for_test(&self, id: PatientId) -> Result<String, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT hlc FROM patients WHERE id = ?1",
+            [id.to_string()],
+            |r| r.get(0),
+        )?)
+    }
+
     /// How many patients.
     pub fn patient_count(&self) -> Result<i64, StoreError> {
         Ok(self
@@ -274,23 +284,37 @@ impl Store {
             .query_row("SELECT count(*) FROM patients", [], |r| r.get(0))?)
     }
 
-    /// Outbox changes in order, from `after_seq`.
+    /// Outbox changes in order, from `after_seq` (bodies inflated to JSON text).
     pub fn outbox(&self, after_seq: i64, limit: u32) -> Result<Vec<OutboxEntry>, StoreError> {
         let mut stmt = self.conn.prepare(
-            "SELECT seq, op_id, entity, entity_id, hlc, kind, fields FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            "SELECT seq, op_id, entity, entity_id, hlc, kind, fields, body FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2",
         )?;
         let rows = stmt.query_map(params![after_seq, limit], |r| {
-            Ok(OutboxEntry {
-                seq: r.get(0)?,
-                op_id: r.get(1)?,
-                entity: r.get(2)?,
-                entity_id: r.get(3)?,
-                hlc: r.get(4)?,
-                kind: r.get(5)?,
-                fields: r.get(6)?,
-            })
+            Ok((
+                OutboxEntry {
+                    seq: r.get(0)?,
+                    op_id: r.get(1)?,
+                    entity: r.get(2)?,
+                    entity_id: r.get(3)?,
+                    hlc: r.get(4)?,
+                    kind: r.get(5)?,
+                    fields: r.get(6)?,
+                },
+                r.get::<_, Option<Vec<u8>>>(7)?,
+            ))
         })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut out = Vec::new();
+        for row in rows {
+            let (mut entry, body) = row?;
+            if let Some(body) = body {
+                let json = zstd::stream::decode_all(&body[..])
+                    .map_err(|e| StoreError::Decode(e.to_string()))?;
+                entry.fields =
+                    String::from_utf8(json).map_err(|e| StoreError::Decode(e.to_string()))?;
+            }
+            out.push(entry);
+        }
+        Ok(out)
     }
 
     /// The audit log for one entity, oldest first.

@@ -78,4 +78,33 @@ impl Vault {
             Err(e) => Err(platform_error(&e)),
         }
     }
+
+    /// The keyring entry of this database's device credential (sync).
+    pub(crate) fn for_device(store_id: &str) -> Vault {
+        Vault {
+            account: format!("device-{store_id}"),
+        }
+    }
+
+    /// A secret text (the device credential), or `KeyMissing` / `KeyringUnavailable`.
+    pub(crate) fn load_text(&self) -> Result<String, StoreError> {
+        match self.entry()?.get_password() {
+            Ok(text) => Ok(text),
+            Err(keyring::Error::NoEntry) => Err(StoreError::KeyMissing),
+            Err(e) => Err(platform_error(&e)),
+        }
+    }
+
+    /// Keeps a secret text, read back to prove the keyring kept it.
+    pub(crate) fn save_text(&self, text: &str) -> Result<(), StoreError> {
+        let entry = self.entry()?;
+        entry.set_password(text).map_err(|e| platform_error(&e))?;
+        match entry.get_password() {
+            Ok(back) if back == text => Ok(()),
+            Ok(_) => Err(StoreError::KeyringUnavailable(
+                "the keyring returned a different secret".to_owned(),
+            )),
+            Err(e) => Err(platform_error(&e)),
+        }
+    }
 }

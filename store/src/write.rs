@@ -1,9 +1,12 @@
 //! Writes. Each [`Writer`] method changes the domain rows, appends the change
 //! to the outbox (sync.md format: op id, entity, id, clock stamp, kind, the
 //! changed fields) and appends an audit event, all in the caller's one
-//! transaction. A transaction that wrote nothing to the audit log is refused
-//! at commit, so no change can skip it (a write that changed nothing, such as
-//! a retried save, commits as a no-op).
+//! transaction, with ONE clock stamp shared by the row and its outbox change.
+//! Every change owes an audit row; a transaction that still owes one is
+//! refused at commit, so no change can skip it (a write that changed nothing,
+//! such as a retried save, commits as a no-op). Records are created under ids
+//! chosen where they were born: the same id with the same content is a no-op,
+//! with other content an [`StoreError::IdConflict`].
 
 use crate::StoreError;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -15,6 +18,8 @@ use salal_core::i18n::Lang;
 use salal_core::ids::{DeviceId, EventId, OpId, PatientId, UserId};
 use salal_core::patient::PatientDetails;
 use salal_core::user::Role;
+use salal_sync::fields;
+use salal_sync::wire::{ChangeKind, Entity, Fields};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -72,35 +77,27 @@ pub(crate) fn ts(at: DateTime<Utc>) -> String {
 
 /// The open transaction of one [`crate::Store::write`].
 pub struct Writer<'a> {
-    tx: Transaction<'a>,
-    clock: &'a mut Clock,
-    actor: &'a Actor,
-    now: DateTime<Utc>,
-    device: DeviceId,
-    audited: bool,
-    changed: bool,
-    last_stamp: Option<Stamp>,
+    pub(crate) tx: Transaction<'a>,
+    pub(crate) clock: &'a mut Clock,
+    pub(crate) actor: &'a Actor,
+    pub(crate) now: DateTime<Utc>,
+    pub(crate) device: DeviceId,
+    /// Audit rows still owed: every change adds one, every audit row pays one.
+    pub(crate) audit_owed: u64,
+    pub(crate) last_stamp: Option<Stamp>,
 }
 
-fn now_ms(now: DateTime<Utc>) -> u64 {
+pub(crate) fn now_ms(now: DateTime<Utc>) -> u64 {
     u64::try_from(now.timestamp_millis()).unwrap_or(0)
 }
 
-/// The top-level fields of `new` that differ from `old` (a patch).
-fn patch(old: &Value, new: &Value) -> Map<String, Value> {
-    let mut changed = Map::new();
-    if let (Value::Object(old), Value::Object(new)) = (old, new) {
-        for (key, value) in new {
-            if old.get(key) != Some(value) {
-                changed.insert(key.clone(), value.clone());
-            }
-        }
-        // A field that disappeared was cleared: send it as null, never drop the change.
-        for key in old.keys().filter(|k| !new.contains_key(*k)) {
-            changed.insert(key.clone(), Value::Null);
-        }
-    }
-    changed
+/// What saving a record with a caller-chosen id did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Saved {
+    /// The record is new.
+    Created,
+    /// A record with this id and the same content was already saved: nothing changed.
+    Unchanged,
 }
 
 impl<'a> Writer<'a> {
@@ -117,17 +114,17 @@ impl<'a> Writer<'a> {
             actor,
             now,
             device,
-            audited: false,
-            changed: false,
+            audit_owed: 0,
             last_stamp: None,
         }
     }
 
     pub(crate) fn commit(self) -> Result<(), StoreError> {
-        if self.changed && !self.audited {
-            return Err(StoreError::Database(
-                "a write without an audit event was refused".to_owned(),
-            ));
+        if self.audit_owed > 0 {
+            return Err(StoreError::Database(format!(
+                "{} change(s) without an audit event were refused",
+                self.audit_owed
+            )));
         }
         if let Some(stamp) = self.last_stamp {
             self.tx.execute(
@@ -155,29 +152,52 @@ impl<'a> Writer<'a> {
         Ok(stamp)
     }
 
+    /// Merges a stamp that came from the registry into this replica's clock;
+    /// one too far ahead of this computer's clock means the clock is wrong.
+    pub(crate) fn observe(&mut self, remote: Stamp) -> Result<(), StoreError> {
+        let merged = self
+            .clock
+            .observe(remote, now_ms(self.now))
+            .map_err(|e| match e {
+                salal_core::hlc::ClockError::TooFarAhead { ahead_ms, .. } => {
+                    StoreError::ClockBehind { ahead_ms }
+                }
+                other @ salal_core::hlc::ClockError::CounterOverflow => {
+                    StoreError::Database(other.to_string())
+                }
+            })?;
+        self.last_stamp = Some(merged);
+        Ok(())
+    }
+
+    /// Appends one change to the outbox with `stamp` (the same stamp the row
+    /// carries: one stamp per change). The body is zstd-compressed JSON.
     fn outbox(
         &mut self,
-        entity: &str,
+        entity: Entity,
         id: &str,
-        kind: &str,
-        fields: &Map<String, Value>,
-    ) -> Result<Stamp, StoreError> {
-        self.changed = true;
-        let stamp = self.stamp()?;
-        self.tx.execute(
-            "INSERT INTO outbox (op_id, entity, entity_id, hlc, kind, fields, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                OpId::generate().to_string(),
-                entity,
-                id,
-                stamp.to_string(),
-                kind,
-                serde_json::to_string(fields)?,
-                ts(self.now)
-            ],
+        kind: ChangeKind,
+        fields: &Fields,
+        stamp: Stamp,
+    ) -> Result<(), StoreError> {
+        self.audit_owed += 1;
+        let json = serde_json::to_vec(fields)?;
+        let body =
+            zstd::bulk::compress(&json, 3).map_err(|e| StoreError::Database(e.to_string()))?;
+        let mut stmt = self.tx.prepare_cached(
+            "INSERT INTO outbox (op_id, entity, entity_id, hlc, kind, fields, body, created_at, status)
+             VALUES (?1, ?2, ?3, ?4, ?5, '', ?6, ?7, 'pending')",
         )?;
-        Ok(stamp)
+        stmt.execute(params![
+            OpId::generate().to_string(),
+            entity.code(),
+            id,
+            stamp.to_string(),
+            kind.code(),
+            body,
+            ts(self.now)
+        ])?;
+        Ok(())
     }
 
     /// Appends an audit event (also used on its own for views and sign-ins).
@@ -188,37 +208,27 @@ impl<'a> Writer<'a> {
         entity_id: &str,
         detail: &str,
     ) -> Result<(), StoreError> {
-        self.tx.execute(
+        let mut stmt = self.tx.prepare_cached(
             "INSERT INTO audit_log (at, user_id, username, device_id, action, entity, entity_id, detail)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
-                ts(self.now),
-                self.actor.user_id.map(|u| u.to_string()),
-                self.actor.username,
-                self.device.to_string(),
-                action,
-                entity,
-                entity_id,
-                detail
-            ],
         )?;
-        self.audited = true;
+        stmt.execute(params![
+            ts(self.now),
+            self.actor.user_id.map(|u| u.to_string()),
+            self.actor.username,
+            self.device.to_string(),
+            action,
+            entity,
+            entity_id,
+            detail
+        ])?;
+        self.audit_owed = self.audit_owed.saturating_sub(1);
         Ok(())
-    }
-
-    fn object<T: Serialize>(value: &T) -> Result<Map<String, Value>, StoreError> {
-        match serde_json::to_value(value)? {
-            Value::Object(map) => Ok(map),
-            other => {
-                let mut map = Map::new();
-                map.insert("value".to_owned(), other);
-                Ok(map)
-            }
-        }
     }
 
     /// Sets the clinic's name (first-run setup, or a rename).
     pub fn set_clinic_name(&mut self, name: &str) -> Result<(), StoreError> {
+        let stamp = self.stamp()?;
         self.tx.execute(
             "INSERT INTO meta (key, value) VALUES ('clinic_name', ?1)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -226,18 +236,46 @@ impl<'a> Writer<'a> {
         )?;
         let mut fields = Map::new();
         fields.insert("name".to_owned(), Value::String(name.to_owned()));
-        self.outbox("organization", "self", "update", &fields)?;
+        self.outbox(
+            Entity::Organization,
+            "self",
+            ChangeKind::Update,
+            &fields,
+            stamp,
+        )?;
         self.audit("update", "organization", "self", "clinic name")
     }
 
     /// Adds a user.
     pub fn insert_user(&mut self, user: &UserRow) -> Result<(), StoreError> {
         let stamp = self.stamp()?;
+        self.insert_user_row(user, stamp)?;
+        let fields = user_fields(user);
+        self.outbox(
+            Entity::User,
+            &user.id.to_string(),
+            ChangeKind::Create,
+            &fields,
+            stamp,
+        )?;
+        self.audit("create", "user", &user.id.to_string(), &user.username)
+    }
+
+    pub(crate) fn insert_user_row(
+        &mut self,
+        user: &UserRow,
+        stamp: Stamp,
+    ) -> Result<(), StoreError> {
         let roles: Vec<&str> = user.roles.iter().map(|r| r.code()).collect();
         self.tx.execute(
             "INSERT INTO users (id, username, display_name, roles, password_hash, password_changed_at,
                 must_change_password, failed_attempts, locked_until, language, active, created_at, hlc)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, NULL, ?8, ?9, ?10, ?11)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, NULL, ?8, ?9, ?10, ?11)
+             ON CONFLICT (id) DO UPDATE SET username = excluded.username,
+                display_name = excluded.display_name, roles = excluded.roles,
+                password_hash = excluded.password_hash, password_changed_at = excluded.password_changed_at,
+                must_change_password = excluded.must_change_password, language = excluded.language,
+                active = excluded.active, hlc = excluded.hlc",
             params![
                 user.id.to_string(),
                 user.username,
@@ -252,13 +290,7 @@ impl<'a> Writer<'a> {
                 stamp.to_string()
             ],
         )?;
-        let mut fields = Writer::object(user)?;
-        fields.insert(
-            "password_hash".to_owned(),
-            Value::String(user.password_hash.clone()),
-        );
-        self.outbox("user", &user.id.to_string(), "create", &fields)?;
-        self.audit("create", "user", &user.id.to_string(), &user.username)
+        Ok(())
     }
 
     /// Replaces a user's password hash.
@@ -272,7 +304,13 @@ impl<'a> Writer<'a> {
         self.tx.execute(
             "UPDATE users SET password_hash = ?2, password_changed_at = ?3, must_change_password = ?4,
                 failed_attempts = 0, locked_until = NULL, hlc = ?5 WHERE id = ?1",
-            params![id.to_string(), password_hash, ts(self.now), must_change_password, stamp.to_string()],
+            params![
+                id.to_string(),
+                password_hash,
+                ts(self.now),
+                must_change_password,
+                stamp.to_string()
+            ],
         )?;
         let mut fields = Map::new();
         fields.insert(
@@ -287,7 +325,13 @@ impl<'a> Writer<'a> {
             "must_change_password".to_owned(),
             Value::Bool(must_change_password),
         );
-        self.outbox("user", &id.to_string(), "update", &fields)?;
+        self.outbox(
+            Entity::User,
+            &id.to_string(),
+            ChangeKind::Update,
+            &fields,
+            stamp,
+        )?;
         self.audit("password_change", "user", &id.to_string(), "")
     }
 
@@ -298,28 +342,42 @@ impl<'a> Writer<'a> {
         roles: &[Role],
         active: bool,
     ) -> Result<(), StoreError> {
+        let stamp = self.stamp()?;
         let codes: Vec<&str> = roles.iter().map(|r| r.code()).collect();
         let roles_json = serde_json::to_string(&codes)?;
         self.tx.execute(
-            "UPDATE users SET roles = ?2, active = ?3 WHERE id = ?1",
-            params![id.to_string(), roles_json, active],
+            "UPDATE users SET roles = ?2, active = ?3, hlc = ?4 WHERE id = ?1",
+            params![id.to_string(), roles_json, active, stamp.to_string()],
         )?;
         let mut fields = Map::new();
         fields.insert("roles".to_owned(), serde_json::to_value(&codes)?);
         fields.insert("active".to_owned(), Value::Bool(active));
-        self.outbox("user", &id.to_string(), "update", &fields)?;
+        self.outbox(
+            Entity::User,
+            &id.to_string(),
+            ChangeKind::Update,
+            &fields,
+            stamp,
+        )?;
         self.audit("roles_change", "user", &id.to_string(), &roles_json)
     }
 
     /// Remembers a user's UI language.
     pub fn set_user_language(&mut self, id: UserId, lang: Lang) -> Result<(), StoreError> {
+        let stamp = self.stamp()?;
         self.tx.execute(
-            "UPDATE users SET language = ?2 WHERE id = ?1",
-            params![id.to_string(), lang.code()],
+            "UPDATE users SET language = ?2, hlc = ?3 WHERE id = ?1",
+            params![id.to_string(), lang.code(), stamp.to_string()],
         )?;
         let mut fields = Map::new();
         fields.insert("language".to_owned(), Value::String(lang.code().to_owned()));
-        self.outbox("user", &id.to_string(), "update", &fields)?;
+        self.outbox(
+            Entity::User,
+            &id.to_string(),
+            ChangeKind::Update,
+            &fields,
+            stamp,
+        )?;
         self.audit("language_change", "user", &id.to_string(), lang.code())
     }
 
@@ -341,110 +399,178 @@ impl<'a> Writer<'a> {
         self.audit(action, "user", &id.to_string(), detail)
     }
 
-    /// Registers a patient.
+    pub(crate) fn stored_patient(
+        &self,
+        id: PatientId,
+    ) -> Result<Option<(PatientDetails, Consents)>, StoreError> {
+        let row: Option<(String, String)> = self
+            .tx
+            .query_row(
+                "SELECT details, consents FROM patients WHERE id = ?1",
+                [id.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        row.map(|(details, consents)| {
+            Ok((
+                serde_json::from_str(&details)?,
+                serde_json::from_str(&consents)?,
+            ))
+        })
+        .transpose()
+    }
+
+    /// Registers a patient under an id chosen where the record was born.
+    /// Saving the same id again with the same content changes nothing
+    /// ([`Saved::Unchanged`]); with other content it is [`StoreError::IdConflict`].
     pub fn insert_patient(
         &mut self,
         id: PatientId,
         details: &PatientDetails,
         consents: &Consents,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Saved, StoreError> {
+        let fields = fields::patient_fields(details, consents);
+        if let Some((old_details, old_consents)) = self.stored_patient(id)? {
+            let existing = fields::patient_fields(&old_details, &old_consents);
+            return if fields::diff(&existing, &fields).is_empty() {
+                Ok(Saved::Unchanged)
+            } else {
+                Err(StoreError::IdConflict("patient"))
+            };
+        }
         let stamp = self.stamp()?;
-        let birth = details
-            .birth_date
-            .map(|d| d.to_string())
-            .unwrap_or_default();
-        self.tx.execute(
+        self.insert_patient_row(id, details, consents, stamp)?;
+        self.outbox(
+            Entity::Patient,
+            &id.to_string(),
+            ChangeKind::Create,
+            &fields,
+            stamp,
+        )?;
+        self.audit("create", "patient", &id.to_string(), "")?;
+        Ok(Saved::Created)
+    }
+
+    pub(crate) fn insert_patient_row(
+        &mut self,
+        id: PatientId,
+        details: &PatientDetails,
+        consents: &Consents,
+        stamp: Stamp,
+    ) -> Result<(), StoreError> {
+        let mut stmt = self.tx.prepare_cached(
             "INSERT INTO patients (id, first_name, middle_name, last_name, second_last_name, birth_date, sex,
                 birth_certificate_number, details, registry_participation, consents, created_at, updated_at, hlc)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13)",
-            params![
-                id.to_string(),
-                details.first_name,
-                details.middle_name,
-                details.last_name,
-                details.second_last_name,
-                birth,
-                details.sex.code(),
-                details.birth_certificate_number,
-                serde_json::to_string(details)?,
-                participation_code(&consents.registry),
-                serde_json::to_string(consents)?,
-                ts(self.now),
-                stamp.to_string()
-            ],
         )?;
-        let mut fields = Writer::object(details)?;
-        fields.insert("consents".to_owned(), serde_json::to_value(consents)?);
-        self.outbox("patient", &id.to_string(), "create", &fields)?;
-        self.audit("create", "patient", &id.to_string(), "")
+        stmt.execute(params![
+            id.to_string(),
+            details.first_name,
+            details.middle_name,
+            details.last_name,
+            details.second_last_name,
+            details
+                .birth_date
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            details.sex.code(),
+            details.birth_certificate_number,
+            serde_json::to_string(details)?,
+            participation_code(&consents.registry),
+            serde_json::to_string(consents)?,
+            ts(self.now),
+            stamp.to_string()
+        ])?;
+        Ok(())
     }
 
-    /// Replaces a patient's details; the outbox gets only the fields that changed.
+    /// Replaces a patient's details; the outbox gets only the fields that
+    /// changed, so a concurrent edit of other fields elsewhere survives.
     /// Returns false if the patient does not exist.
     pub fn update_patient(
         &mut self,
         id: PatientId,
         details: &PatientDetails,
     ) -> Result<bool, StoreError> {
-        let old: Option<String> = self
-            .tx
-            .query_row(
-                "SELECT details FROM patients WHERE id = ?1",
-                [id.to_string()],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let Some(old) = old else { return Ok(false) };
-        let old: Value = serde_json::from_str(&old)?;
-        let new = serde_json::to_value(details)?;
-        let changed = patch(&old, &new);
+        let Some((old_details, consents)) = self.stored_patient(id)? else {
+            return Ok(false);
+        };
+        let changed = fields::diff(
+            &fields::patient_fields(&old_details, &consents),
+            &fields::patient_fields(details, &consents),
+        );
         if changed.is_empty() {
             return Ok(true);
         }
         let stamp = self.stamp()?;
-        self.tx.execute(
-            "UPDATE patients SET first_name = ?2, middle_name = ?3, last_name = ?4, second_last_name = ?5,
-                birth_date = ?6, sex = ?7, birth_certificate_number = ?8, details = ?9, updated_at = ?10, hlc = ?11
-             WHERE id = ?1",
-            params![
-                id.to_string(),
-                details.first_name,
-                details.middle_name,
-                details.last_name,
-                details.second_last_name,
-                details.birth_date.map(|d| d.to_string()).unwrap_or_default(),
-                details.sex.code(),
-                details.birth_certificate_number,
-                new.to_string(),
-                ts(self.now),
-                stamp.to_string()
-            ],
+        self.write_patient_row(id, details, &consents, stamp)?;
+        self.outbox(
+            Entity::Patient,
+            &id.to_string(),
+            ChangeKind::Update,
+            &changed,
+            stamp,
         )?;
-        self.outbox("patient", &id.to_string(), "update", &changed)?;
         let names: Vec<&str> = changed.keys().map(String::as_str).collect();
         self.audit("update", "patient", &id.to_string(), &names.join(","))?;
         Ok(true)
     }
 
-    /// Records the patient's consent choices. Returns false if the patient does not exist.
-    pub fn set_consents(&mut self, id: PatientId, consents: &Consents) -> Result<bool, StoreError> {
-        let stamp = self.stamp()?;
-        let n = self.tx.execute(
-            "UPDATE patients SET consents = ?2, registry_participation = ?3, updated_at = ?4, hlc = ?5 WHERE id = ?1",
-            params![
-                id.to_string(),
-                serde_json::to_string(consents)?,
-                participation_code(&consents.registry),
-                ts(self.now),
-                stamp.to_string()
-            ],
+    pub(crate) fn write_patient_row(
+        &mut self,
+        id: PatientId,
+        details: &PatientDetails,
+        consents: &Consents,
+        stamp: Stamp,
+    ) -> Result<usize, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "UPDATE patients SET first_name = ?2, middle_name = ?3, last_name = ?4, second_last_name = ?5,
+                birth_date = ?6, sex = ?7, birth_certificate_number = ?8, details = ?9, consents = ?10,
+                registry_participation = ?11, updated_at = ?12, hlc = ?13
+             WHERE id = ?1",
         )?;
-        if n == 0 {
+        Ok(stmt.execute(params![
+            id.to_string(),
+            details.first_name,
+            details.middle_name,
+            details.last_name,
+            details.second_last_name,
+            details
+                .birth_date
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            details.sex.code(),
+            details.birth_certificate_number,
+            serde_json::to_string(details)?,
+            serde_json::to_string(consents)?,
+            participation_code(&consents.registry),
+            ts(self.now),
+            stamp.to_string()
+        ])?)
+    }
+
+    /// Records the patient's consent choices (only the choice that changed
+    /// travels). Returns false if the patient does not exist.
+    pub fn set_consents(&mut self, id: PatientId, consents: &Consents) -> Result<bool, StoreError> {
+        let Some((details, old_consents)) = self.stored_patient(id)? else {
             return Ok(false);
+        };
+        let changed = fields::diff(
+            &fields::patient_fields(&details, &old_consents),
+            &fields::patient_fields(&details, consents),
+        );
+        if changed.is_empty() {
+            return Ok(true);
         }
-        let mut fields = Map::new();
-        fields.insert("consents".to_owned(), serde_json::to_value(consents)?);
-        self.outbox("patient", &id.to_string(), "update", &fields)?;
+        let stamp = self.stamp()?;
+        self.write_patient_row(id, &details, consents, stamp)?;
+        self.outbox(
+            Entity::Patient,
+            &id.to_string(),
+            ChangeKind::Update,
+            &changed,
+            stamp,
+        )?;
         self.audit(
             "consent_change",
             "patient",
@@ -454,77 +580,137 @@ impl<'a> Writer<'a> {
         Ok(true)
     }
 
-    /// Records an immunization event. Returns false, changing nothing, if an
-    /// event with this id already exists (a retried save).
-    pub fn insert_event(&mut self, event: &Event) -> Result<bool, StoreError> {
-        let exists: bool = self
+    pub(crate) fn stored_event(&self, id: EventId) -> Result<Option<Event>, StoreError> {
+        let row: Option<(String, String, String, bool, String)> = self
             .tx
             .query_row(
-                "SELECT 1 FROM events WHERE id = ?1",
-                [event.id.to_string()],
-                |_| Ok(true),
+                "SELECT patient_id, details, recorded_by, entered_in_error, entered_in_error_reason
+                 FROM events WHERE id = ?1",
+                [id.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
             )
-            .optional()?
-            .unwrap_or(false);
-        if exists {
-            return Ok(false);
+            .optional()?;
+        row.map(|(patient, details, recorded_by, eie, reason)| {
+            Ok(Event {
+                id,
+                patient_id: crate::read::parse(&patient, "patient id")?,
+                details: serde_json::from_str(&details)?,
+                entered_in_error: eie,
+                entered_in_error_reason: reason,
+                recorded_by,
+            })
+        })
+        .transpose()
+    }
+
+    /// Records an immunization event under the id chosen where it was born.
+    /// The same id again with the same content changes nothing (a retried
+    /// save: [`Saved::Unchanged`]); with other content it is [`StoreError::IdConflict`].
+    pub fn insert_event(&mut self, event: &Event) -> Result<Saved, StoreError> {
+        let fields = fields::dose_create_fields(event);
+        if let Some(existing) = self.stored_event(event.id)? {
+            return if fields::diff(&fields::dose_create_fields(&existing), &fields).is_empty() {
+                Ok(Saved::Unchanged)
+            } else {
+                Err(StoreError::IdConflict("dose"))
+            };
         }
         let stamp = self.stamp()?;
+        self.insert_event_row(event, stamp)?;
+        self.outbox(
+            Entity::Dose,
+            &event.id.to_string(),
+            ChangeKind::Create,
+            &fields,
+            stamp,
+        )?;
+        self.audit(
+            "create",
+            "dose",
+            &event.id.to_string(),
+            event.details.kind.code(),
+        )?;
+        Ok(Saved::Created)
+    }
+
+    pub(crate) fn insert_event_row(
+        &mut self,
+        event: &Event,
+        stamp: Stamp,
+    ) -> Result<(), StoreError> {
         let d = &event.details;
-        self.tx.execute(
+        let mut stmt = self.tx.prepare_cached(
             "INSERT INTO events (id, patient_id, kind, cvx, date, lot_number, details, entered_in_error,
                 entered_in_error_reason, recorded_by, created_at, hlc)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, '', ?8, ?9, ?10)",
-            params![
-                event.id.to_string(),
-                event.patient_id.to_string(),
-                d.kind.code(),
-                d.cvx,
-                d.date.map(|x| x.to_string()).unwrap_or_default(),
-                d.lot_number,
-                serde_json::to_string(d)?,
-                event.recorded_by,
-                ts(self.now),
-                stamp.to_string()
-            ],
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         )?;
-        let mut fields = Writer::object(d)?;
-        fields.insert(
-            "patient_id".to_owned(),
-            Value::String(event.patient_id.to_string()),
-        );
-        fields.insert(
-            "recorded_by".to_owned(),
-            Value::String(event.recorded_by.clone()),
-        );
-        self.outbox("dose", &event.id.to_string(), "create", &fields)?;
-        self.audit("create", "dose", &event.id.to_string(), d.kind.code())?;
-        Ok(true)
+        stmt.execute(params![
+            event.id.to_string(),
+            event.patient_id.to_string(),
+            d.kind.code(),
+            d.cvx,
+            d.date.map(|x| x.to_string()).unwrap_or_default(),
+            d.lot_number,
+            serde_json::to_string(d)?,
+            event.entered_in_error,
+            event.entered_in_error_reason,
+            event.recorded_by,
+            ts(self.now),
+            stamp.to_string()
+        ])?;
+        Ok(())
     }
 
     /// Marks an event "entered in error" (a tombstone: kept, never counted).
-    /// Returns false if there is no such event.
+    /// Marking it again changes nothing. Returns false if there is no such event.
     pub fn mark_event_entered_in_error(
         &mut self,
         id: EventId,
         reason: &str,
     ) -> Result<bool, StoreError> {
-        let stamp = self.stamp()?;
-        let n = self.tx.execute(
-            "UPDATE events SET entered_in_error = 1, entered_in_error_reason = ?2, hlc = ?3 WHERE id = ?1",
-            params![id.to_string(), reason, stamp.to_string()],
-        )?;
-        if n == 0 {
+        self.set_entered_in_error(id, true, reason)
+    }
+
+    /// Undoes "entered in error" (the only way to). Restoring a dose that is
+    /// not in error changes nothing. Returns false if there is no such event.
+    pub fn restore_event(&mut self, id: EventId) -> Result<bool, StoreError> {
+        self.set_entered_in_error(id, false, "")
+    }
+
+    fn set_entered_in_error(
+        &mut self,
+        id: EventId,
+        in_error: bool,
+        reason: &str,
+    ) -> Result<bool, StoreError> {
+        let Some(existing) = self.stored_event(id)? else {
             return Ok(false);
+        };
+        if existing.entered_in_error == in_error {
+            return Ok(true);
         }
+        let stamp = self.stamp()?;
+        self.tx.execute(
+            "UPDATE events SET entered_in_error = ?2, entered_in_error_reason = ?3, hlc = ?4 WHERE id = ?1",
+            params![id.to_string(), in_error, reason, stamp.to_string()],
+        )?;
         let mut fields = Map::new();
-        fields.insert("entered_in_error".to_owned(), Value::Bool(true));
-        fields.insert(
-            "entered_in_error_reason".to_owned(),
-            Value::String(reason.to_owned()),
-        );
-        self.outbox("dose", &id.to_string(), "delete", &fields)?;
-        self.audit("entered_in_error", "dose", &id.to_string(), reason)?;
+        let kind = if in_error {
+            fields.insert(
+                fields::ENTERED_IN_ERROR_REASON.to_owned(),
+                Value::String(reason.to_owned()),
+            );
+            ChangeKind::EnteredInError
+        } else {
+            ChangeKind::Restore
+        };
+        self.outbox(Entity::Dose, &id.to_string(), kind, &fields, stamp)?;
+        let action = if in_error {
+            "entered_in_error"
+        } else {
+            "restore"
+        };
+        self.audit(action, "dose", &id.to_string(), reason)?;
         Ok(true)
     }
 
@@ -541,25 +727,44 @@ impl<'a> Writer<'a> {
     }
 }
 
-fn participation_code(registry: &RegistryParticipation) -> &'static str {
+/// A user's synced fields (never the device-local lockout state).
+#[must_use]
+pub fn user_fields(user: &UserRow) -> Fields {
+    let roles: Vec<Value> = user
+        .roles
+        .iter()
+        .map(|r| Value::String(r.code().to_owned()))
+        .collect();
+    let mut f = Map::new();
+    f.insert("username".into(), Value::String(user.username.clone()));
+    f.insert(
+        "display_name".into(),
+        Value::String(user.display_name.clone()),
+    );
+    f.insert("roles".into(), Value::Array(roles));
+    f.insert(
+        "password_hash".into(),
+        Value::String(user.password_hash.clone()),
+    );
+    f.insert(
+        "password_changed_at".into(),
+        Value::String(ts(user.password_changed_at)),
+    );
+    f.insert(
+        "must_change_password".into(),
+        Value::Bool(user.must_change_password),
+    );
+    f.insert(
+        "language".into(),
+        Value::String(user.language.code().to_owned()),
+    );
+    f.insert("active".into(), Value::Bool(user.active));
+    f
+}
+
+pub(crate) fn participation_code(registry: &RegistryParticipation) -> &'static str {
     match registry {
         RegistryParticipation::Participating => "participating",
         RegistryParticipation::OptedOut { .. } => "opted_out",
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn patch_keeps_only_changed_fields() {
-        let old = serde_json::json!({"a": 1, "b": "x", "c": null, "d": "gone"});
-        let new = serde_json::json!({"a": 1, "b": "y", "c": 2});
-        let p = patch(&old, &new);
-        assert_eq!(p.len(), 3);
-        assert_eq!(p["d"], serde_json::Value::Null);
-        assert_eq!(p["b"], "y");
-        assert_eq!(p["c"], 2);
     }
 }

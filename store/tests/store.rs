@@ -8,7 +8,7 @@ use salal_core::i18n::{Lang, UserMessage};
 use salal_core::ids::{EventId, PatientId};
 use salal_core::patient::PatientDetails;
 use salal_core::search::SearchQuery;
-use salal_store::{Actor, Store, StoreError};
+use salal_store::{Actor, Saved, Store, StoreError};
 use std::path::Path;
 
 fn now() -> chrono::DateTime<Utc> {
@@ -199,17 +199,32 @@ fn saving_the_same_event_twice_stores_it_once() {
         entered_in_error_reason: String::new(),
         recorded_by: "test".into(),
     };
-    assert!(
+    assert_eq!(
         store
             .write(&Actor::setup(), now(), |w| w.insert_event(&event))
-            .unwrap()
+            .unwrap(),
+        Saved::Created
     );
-    assert!(
-        !store
+    assert_eq!(
+        store
             .write(&Actor::setup(), now(), |w| w.insert_event(&event))
-            .unwrap()
+            .unwrap(),
+        Saved::Unchanged
     );
     assert_eq!(store.patient_events(patient_id).unwrap().len(), 1);
+    assert_eq!(store.dose_integrity_counts().unwrap(), (1, 1, 1));
+    // The same id with other content is a clear conflict, and changes nothing.
+    let mut other = event.clone();
+    other.details.cvx = "10".into();
+    let err = store
+        .write(&Actor::setup(), now(), |w| w.insert_event(&other))
+        .unwrap_err();
+    assert!(matches!(err, StoreError::IdConflict("dose")), "{err:?}");
+    assert!(!err.localized(Lang::Es).is_empty());
+    assert_eq!(
+        store.patient_events(patient_id).unwrap()[0].details.cvx,
+        "08"
+    );
     assert_eq!(store.dose_integrity_counts().unwrap(), (1, 1, 1));
 }
 
@@ -231,7 +246,7 @@ fn a_full_disk_is_a_clear_error_and_loses_nothing_saved() {
         match store.write(&Actor::setup(), now(), |w| {
             w.insert_patient(id, &details, &Consents::default())
         }) {
-            Ok(()) => saved.push(id),
+            Ok(_) => saved.push(id),
             Err(e) => break e,
         }
         assert!(saved.len() < 10_000, "the page limit never hit");
@@ -377,5 +392,36 @@ fn a_setup_cut_short_leaves_no_half_made_clinic_and_can_run_again() {
             .unwrap()
             .as_deref(),
         Some("Valle")
+    );
+}
+
+#[test]
+fn a_row_and_its_outbox_change_share_one_clock_stamp() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = new_store(dir.path());
+    let id = add(&mut store, &patient("Una", "Marca", "", (2019, 4, 4)));
+    let change = store
+        .outbox(0, 100)
+        .unwrap()
+        .into_iter()
+        .find(|c| c.entity_id == id.to_string())
+        .unwrap();
+    let row_stamp = store.patient_stamp_for_test(id).unwrap();
+    assert_eq!(change.hlc, row_stamp);
+    // Registering the same id with the same content again is one change, not two.
+    let details = patient("Una", "Marca", "", (2019, 4, 4));
+    let again = store
+        .write(&Actor::setup(), now(), |w| {
+            w.insert_patient(id, &details, &Consents::default())
+        })
+        .unwrap();
+    assert_eq!(again, Saved::Unchanged);
+    let changes = store.outbox(0, 100).unwrap();
+    assert_eq!(
+        changes
+            .iter()
+            .filter(|c| c.entity_id == id.to_string())
+            .count(),
+        1
     );
 }

@@ -1,0 +1,49 @@
+//! Device authentication: `Authorization: Bearer <device id, 32 hex>.<secret>`
+//! checked against the stored SHA-256 of the secret; a success also records
+//! the device's `last_seen`.
+
+use crate::error::ApiError;
+use axum::http::HeaderMap;
+use sqlx_postgres::PgPool;
+use uuid::Uuid;
+
+/// The device a request comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Device {
+    /// Its id.
+    pub id: Uuid,
+    /// Its organization.
+    pub org: Uuid,
+}
+
+/// The device id and secret in the `Authorization` header, if well formed.
+#[must_use]
+pub fn credential(headers: &HeaderMap) -> Option<(Uuid, String)> {
+    let value = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))?
+        .trim();
+    let (id, secret) = token.split_once('.')?;
+    if id.len() != 32 || secret.is_empty() {
+        return None;
+    }
+    Some((Uuid::try_parse(id).ok()?, secret.to_owned()))
+}
+
+/// Checks the credential and returns the device (401 when absent or wrong).
+pub async fn authenticate(pool: &PgPool, headers: &HeaderMap) -> Result<Device, ApiError> {
+    let (id, secret) = credential(headers).ok_or_else(ApiError::unauthorized)?;
+    let org: Option<Uuid> = sqlx_core::query_scalar::query_scalar(
+        "UPDATE devices SET last_seen = now() WHERE id = $1 AND secret_hash = $2 RETURNING org_id",
+    )
+    .bind(id)
+    .bind(crate::secrets::secret_hash(&secret))
+    .fetch_optional(pool)
+    .await?;
+    org.map(|org| Device { id, org })
+        .ok_or_else(ApiError::unauthorized)
+}

@@ -1,0 +1,105 @@
+//! How a record is kept in the `records` table: fields as jsonb, per-field
+//! stamps as jsonb text (`Stamp`'s sortable text form), one change sequence
+//! number; and the advisory lock every writer of sequence numbers takes.
+
+use salal_core::hlc::Stamp;
+use salal_sync::merge::Doc;
+use salal_sync::wire::{Entity, Fields, RecordState};
+use serde_json::{Map, Value};
+use sqlx_postgres::PgConnection;
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+/// The `pg_advisory_xact_lock` key every transaction that takes numbers from
+/// `change_seq` holds until it commits, so numbers become visible in order
+/// and a pull can never skip a number that commits later.
+pub const SEQ_LOCK_KEY: i64 = 0x5a1a_1000_0001;
+
+/// Takes the sequence lock for the rest of the transaction.
+pub async fn lock_seq(conn: &mut PgConnection) -> Result<(), sqlx_core::Error> {
+    sqlx_core::query::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(SEQ_LOCK_KEY)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The registry's clock, in ms since the epoch.
+#[must_use]
+pub fn now_ms() -> u64 {
+    u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or(0)
+}
+
+/// The stamps as stored: `{"field": "WALLMS-COUNTER-REPLICA"}`.
+#[must_use]
+pub fn stamps_json(stamps: &BTreeMap<String, Stamp>) -> Value {
+    Value::Object(
+        stamps
+            .iter()
+            .map(|(k, s)| (k.clone(), Value::String(s.to_string())))
+            .collect::<Map<String, Value>>(),
+    )
+}
+
+/// A stored row that does not hold a record (never written by this registry).
+#[derive(Debug, thiserror::Error)]
+#[error("record {entity} {id} is damaged in the database: {what}")]
+pub struct BadRow {
+    /// Its kind.
+    pub entity: String,
+    /// Its id.
+    pub id: Uuid,
+    /// What is wrong.
+    pub what: String,
+}
+
+/// A record's document from its stored columns.
+pub fn doc_from_row(entity: &str, id: Uuid, fields: Value, stamps: Value) -> Result<Doc, BadRow> {
+    let bad = |what: String| BadRow {
+        entity: entity.to_owned(),
+        id,
+        what,
+    };
+    let Value::Object(fields) = fields else {
+        return Err(bad("fields is not an object".to_owned()));
+    };
+    let Value::Object(stamps) = stamps else {
+        return Err(bad("stamps is not an object".to_owned()));
+    };
+    let mut parsed = BTreeMap::new();
+    for (key, value) in stamps {
+        let stamp = value
+            .as_str()
+            .and_then(|text| text.parse::<Stamp>().ok())
+            .ok_or_else(|| bad(format!("the stamp of {key} is not a stamp")))?;
+        parsed.insert(key, stamp);
+    }
+    Ok(Doc {
+        fields,
+        stamps: parsed,
+    })
+}
+
+/// The wire form of a record's current state.
+#[must_use]
+pub fn record_state(
+    entity: Entity,
+    id: Uuid,
+    seq: i64,
+    fields: Fields,
+    hlc: Option<Stamp>,
+    updated_at: chrono::DateTime<chrono::Utc>,
+) -> RecordState {
+    RecordState {
+        entity,
+        id,
+        seq,
+        fields,
+        hlc: hlc.unwrap_or(Stamp {
+            wall_ms: 0,
+            counter: 0,
+            replica: 0,
+        }),
+        confirmed_at: updated_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+    }
+}

@@ -1,0 +1,20 @@
+//! Sync between clinic replicas and the Salal Registry (`/sync/v1`).
+//!
+//! - [`wire`]: the protocol's own versioned types (push, pull, enroll).
+//! - [`fields`]: the wire's field names and the conversion to and from domain records.
+//! - [`merge`]: the merge rules as pure functions: the registry decides with
+//!   [`merge::apply`]; a clinic follows [`merge::accept_pulled`].
+//! - [`codec`]: zstd-compressed JSON bodies, decoded with a size bound.
+//! - [`enroll`]: one-time enrollment codes that pin the registry's certificate.
+//! - `client` (feature `client`): the HTTPS client, rustls pinned to that certificate.
+//!
+//! Everything but `client` is pure: no IO, no clock, no randomness.
+
+pub mod codec;
+pub mod enroll;
+pub mod fields;
+pub mod merge;
+pub mod wire;
+
+#[cfg(feature = "client")]
+pub mod client;
