@@ -363,13 +363,17 @@ impl Clinic {
         self.pull_all(link, &mut report, progress)?;
         let retention = chrono::Duration::days(self.outbox_retention_days);
         let before = self.now() - retention;
-        self.lock().write(&sync_actor(), self.now(), |w| {
+        let mut store = self.lock();
+        let trimmed = store.write(&sync_actor(), self.now(), |w| {
             let trimmed = w.trim_acknowledged(before)?;
             if trimmed > 0 {
                 w.audit("outbox_trim", "outbox", "", &trimmed.to_string())?;
             }
-            Ok::<_, StoreError>(())
+            Ok::<_, StoreError>(trimmed)
         })?;
+        if trimmed > 0 {
+            store.reclaim_free_pages()?;
+        }
         Ok(report)
     }
 
@@ -431,51 +435,47 @@ impl Clinic {
         report: &mut SyncReport,
         progress: &mut dyn FnMut(SyncProgress),
     ) -> Result<(), SyncError> {
+        let (after, refresh): (i64, Vec<RecordRef>) = {
+            let store = self.lock();
+            let after = store
+                .meta(meta::CURSOR)?
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(0);
+            (after, store.refresh_list(1000)?)
+        };
         let mut received = 0u64;
-        let mut refreshed_once = false;
+        let mut after = after;
+        let mut next = link.client.pull(&PullRequest {
+            after,
+            limit: PULL_BATCH,
+            refresh,
+        })?;
         loop {
-            let (after, refresh): (i64, Vec<RecordRef>) = {
-                let store = self.lock();
-                let after = store
-                    .meta(meta::CURSOR)?
-                    .and_then(|c| c.parse().ok())
-                    .unwrap_or(0);
-                let refresh = if refreshed_once {
-                    Vec::new()
-                } else {
-                    store.refresh_list(1000)?
-                };
-                (after, refresh)
-            };
-            refreshed_once = true;
-            let answer = link.client.pull(&PullRequest {
-                after,
-                limit: PULL_BATCH,
-                refresh,
-            })?;
+            let answer = next;
             if answer.cursor < after {
                 return Err(SyncError::BadAnswer("the pull cursor went back".to_owned()));
             }
-            let changed = self.lock().write(&sync_actor(), self.now(), |w| {
-                let mut changed = 0u64;
-                for record in answer.refreshed.iter().chain(&answer.records) {
-                    if w.apply_pulled(record)? == Applied::Applied {
-                        changed += 1;
-                    }
-                }
-                changed += w.apply_buffered()?;
-                w.set_meta(meta::CURSOR, &answer.cursor.to_string())?;
-                if !answer.records.is_empty() || !answer.refreshed.is_empty() {
-                    w.audit(
-                        "sync_pull",
-                        "registry",
-                        &answer.cursor.to_string(),
-                        &(answer.records.len() + answer.refreshed.len()).to_string(),
-                    )?;
-                }
-                Ok::<_, StoreError>(changed)
-            })?;
-            report.pulled += changed;
+            after = answer.cursor;
+            // The next page is fetched while this one is applied.
+            let (changed, prefetched) = std::thread::scope(|scope| {
+                let prefetch = answer.more.then(|| {
+                    scope.spawn(|| {
+                        link.client.pull(&PullRequest {
+                            after: answer.cursor,
+                            limit: PULL_BATCH,
+                            refresh: Vec::new(),
+                        })
+                    })
+                });
+                let changed = self.apply_page(&answer);
+                let prefetched = prefetch.map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(ClientError::BadAnswer("the page fetch stopped".to_owned()))
+                    })
+                });
+                (changed, prefetched)
+            });
+            report.pulled += changed?;
             received += u64::try_from(answer.records.len()).unwrap_or(0);
             progress(SyncProgress::Pulling {
                 received,
@@ -484,10 +484,35 @@ impl Clinic {
                     .saturating_sub(u64::try_from(answer.records.len()).unwrap_or(0)),
             });
             self.check_clock(answer.server_time_ms);
-            if !answer.more {
-                return Ok(());
+            match prefetched {
+                None => return Ok(()),
+                Some(page) => next = page?,
             }
         }
+    }
+
+    /// Applies one pulled page and its cursor in one transaction.
+    fn apply_page(&self, answer: &salal_sync::wire::PullResponse) -> Result<u64, SyncError> {
+        Ok(self.lock().write(&sync_actor(), self.now(), |w| {
+            w.begin_pulled_page()?;
+            let mut changed = 0u64;
+            for record in answer.refreshed.iter().chain(&answer.records) {
+                if w.apply_pulled(record)? == Applied::Applied {
+                    changed += 1;
+                }
+            }
+            changed += w.apply_buffered()?;
+            w.set_meta(meta::CURSOR, &answer.cursor.to_string())?;
+            if !answer.records.is_empty() || !answer.refreshed.is_empty() {
+                w.audit(
+                    "sync_pull",
+                    "registry",
+                    &answer.cursor.to_string(),
+                    &(answer.records.len() + answer.refreshed.len()).to_string(),
+                )?;
+            }
+            Ok::<_, StoreError>(changed)
+        })?)
     }
 
     fn check_clock(&self, server_time_ms: u64) {

@@ -123,6 +123,12 @@ async fn run(cli: Cli) -> Result<(), RegistryError> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Warnings and errors of the server (never patient data) go to stderr.
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(tracing::Level::INFO)
+        .with_target(false)
+        .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -211,6 +211,10 @@ impl Store {
             let _ignored_if_absent = std::fs::remove_file(dir.join(format!("{DB_FILE}{suffix}")));
         }
         let mut conn = open_connection(&dir.join(DB_FILE), Some(&key), true)?;
+        // Before the first table: pages freed by trimming the outbox go back
+        // to the file system (`reclaim_free_pages`), so the replica shrinks.
+        conn.execute_batch("PRAGMA auto_vacuum = INCREMENTAL;")
+            .map_err(StoreError::from)?;
         migrate(&mut conn)?;
         let keyring = match Vault::for_store(&info.store_id).save(&key) {
             Ok(()) => KeyringStatus::Saved,
@@ -365,6 +369,13 @@ impl Store {
             Err(StoreError::KeyMissing) => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    /// Returns pages freed by trimming to the file system (stores created
+    /// with incremental auto-vacuum; a no-op for older ones).
+    pub fn reclaim_free_pages(&self) -> Result<(), StoreError> {
+        self.conn.execute_batch("PRAGMA incremental_vacuum;")?;
+        Ok(())
     }
 
     /// Sets SQLite's page limit, to exercise the full-disk path in tests.

@@ -12,6 +12,7 @@
 //! Reads are plain methods on [`Store`]. [`replica`] is the sync side: the
 //! outbox as a queue, applying the registry's state, the export.
 
+mod compact;
 mod db;
 mod error;
 pub mod keys;

@@ -4,7 +4,7 @@ use crate::{Store, StoreError, UserRow};
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{OptionalExtension, Row, params};
 use salal_core::consent::Consents;
-use salal_core::event::{Event, NewEvent};
+use salal_core::event::Event;
 use salal_core::i18n::Lang;
 use salal_core::ids::{EventId, PatientId, UserId};
 use salal_core::patient::{Patient, PatientDetails, PatientSummary, Sex};
@@ -186,8 +186,8 @@ impl Store {
 
     /// A patient's immunization events, oldest first.
     pub fn patient_events(&self, id: PatientId) -> Result<Vec<Event>, StoreError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT id, details, entered_in_error, entered_in_error_reason, recorded_by
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, details, entered_in_error, entered_in_error_reason, recorded_by, body
              FROM events WHERE patient_id = ?1 ORDER BY date, created_at",
         )?;
         let rows = stmt.query_map([id.to_string()], |r| {
@@ -197,15 +197,17 @@ impl Store {
                 r.get(2)?,
                 r.get(3)?,
                 r.get(4)?,
+                r.get::<_, Option<Vec<u8>>>(5)?,
             ))
         })?;
         let mut events = Vec::new();
         for row in rows {
-            let (event_id, details, entered_in_error, reason, recorded_by) = row?;
+            let (event_id, details, entered_in_error, reason, recorded_by, body) = row?;
+            let event_id: EventId = parse(&event_id, "event id")?;
             events.push(Event {
-                id: parse(&event_id, "event id")?,
+                id: event_id,
                 patient_id: id,
-                details: serde_json::from_str::<NewEvent>(&details)?,
+                details: crate::compact::decode_event(event_id, &details, body.as_deref())?,
                 entered_in_error,
                 entered_in_error_reason: reason,
                 recorded_by,

@@ -246,7 +246,7 @@ impl Store {
     pub fn export_canonical(&self, out: &mut dyn FnMut(&str)) -> Result<u64, StoreError> {
         let mut n = 0u64;
         let mut stmt = self.conn.prepare(
-            "SELECT id, patient_id, details, entered_in_error, entered_in_error_reason, recorded_by
+            "SELECT id, patient_id, details, entered_in_error, entered_in_error_reason, recorded_by, body
              FROM events ORDER BY id",
         )?;
         let mut rows = stmt.query([])?;
@@ -254,10 +254,12 @@ impl Store {
             let id: String = r.get(0)?;
             let patient: String = r.get(1)?;
             let details: String = r.get(2)?;
+            let body: Option<Vec<u8>> = r.get(6)?;
+            let event_id: EventId = crate::read::parse(&id, "event id")?;
             let event = salal_core::event::Event {
-                id: crate::read::parse(&id, "event id")?,
+                id: event_id,
                 patient_id: crate::read::parse(&patient, "patient id")?,
-                details: serde_json::from_str(&details)?,
+                details: crate::compact::decode_event(event_id, &details, body.as_deref())?,
                 entered_in_error: r.get(3)?,
                 entered_in_error_reason: r.get(4)?,
                 recorded_by: r.get(5)?,
@@ -385,7 +387,24 @@ impl Writer<'_> {
         Ok((acked, rejected))
     }
 
+    /// Notes once per page whether this replica has any unanswered change
+    /// or any record waiting for a refresh, so a bootstrap skips the
+    /// per-record checks.
+    pub fn begin_pulled_page(&mut self) -> Result<(), StoreError> {
+        let (unanswered, refresh): (bool, bool) = self.tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM outbox WHERE status IN ('pending', 'sent')),
+                    EXISTS (SELECT 1 FROM sync_refresh)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        self.page = Some((unanswered, refresh));
+        Ok(())
+    }
+
     fn has_unanswered(&self, entity: Entity, id: &str) -> Result<bool, StoreError> {
+        if self.page.is_some_and(|(unanswered, _)| !unanswered) {
+            return Ok(false);
+        }
         let mut stmt = self.tx.prepare_cached(
             "SELECT EXISTS (SELECT 1 FROM outbox WHERE entity = ?1 AND entity_id = ?2
                  AND status IN ('pending', 'sent'))",
@@ -406,6 +425,9 @@ impl Writer<'_> {
                 "INSERT OR IGNORE INTO sync_refresh (entity, entity_id) VALUES (?1, ?2)",
                 params![record.entity.code(), id],
             )?;
+            if let Some((_, refresh)) = &mut self.page {
+                *refresh = true;
+            }
             return Ok(Applied::Deferred);
         }
         self.observe(record.hlc)?;
@@ -425,10 +447,12 @@ impl Writer<'_> {
                 Applied::Applied
             }
         };
-        let mut stmt = self
-            .tx
-            .prepare_cached("DELETE FROM sync_refresh WHERE entity = ?1 AND entity_id = ?2")?;
-        stmt.execute([record.entity.code(), id.as_str()])?;
+        if self.page.is_none_or(|(_, refresh)| refresh) {
+            let mut stmt = self
+                .tx
+                .prepare_cached("DELETE FROM sync_refresh WHERE entity = ?1 AND entity_id = ?2")?;
+            stmt.execute([record.entity.code(), id.as_str()])?;
+        }
         Ok(applied)
     }
 
@@ -462,8 +486,8 @@ impl Writer<'_> {
                 }
             }
             None => {
-                self.insert_patient_row(id, &details, &consents, record.hlc)?;
-                Applied::Applied
+                self.insert_patient_row(id, &details, &consents, record.hlc, Some(confirmed))?;
+                return Ok(Applied::Applied);
             }
         };
         let mut stmt = self
@@ -510,10 +534,11 @@ impl Writer<'_> {
             return Ok(Applied::Unchanged);
         }
         let d = &event.details;
+        let body = crate::compact::encode_event(d)?;
         let updated = {
             let mut stmt = self.tx.prepare_cached(
                 "UPDATE events SET patient_id = ?2, kind = ?3, cvx = ?4, date = ?5, lot_number = ?6,
-                    details = ?7, entered_in_error = ?8, entered_in_error_reason = ?9,
+                    details = '', body = ?7, entered_in_error = ?8, entered_in_error_reason = ?9,
                     recorded_by = ?10, hlc = ?11, confirmed_ms = ?12 WHERE id = ?1",
             )?;
             stmt.execute(params![
@@ -523,7 +548,7 @@ impl Writer<'_> {
                 d.cvx,
                 d.date.map(|x| x.to_string()).unwrap_or_default(),
                 d.lot_number,
-                serde_json::to_string(d)?,
+                body,
                 event.entered_in_error,
                 event.entered_in_error_reason,
                 event.recorded_by,
@@ -532,11 +557,7 @@ impl Writer<'_> {
             ])?
         };
         if updated == 0 {
-            self.insert_event_row(&event, record.hlc)?;
-            let mut stmt = self
-                .tx
-                .prepare_cached("UPDATE events SET confirmed_ms = ?2 WHERE id = ?1")?;
-            stmt.execute(params![event.id.to_string(), confirmed])?;
+            self.insert_event_row(&event, record.hlc, Some(confirmed))?;
         }
         Ok(Applied::Applied)
     }

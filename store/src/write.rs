@@ -85,6 +85,8 @@ pub struct Writer<'a> {
     /// Audit rows still owed: every change adds one, every audit row pays one.
     pub(crate) audit_owed: u64,
     pub(crate) last_stamp: Option<Stamp>,
+    /// While applying a pulled page: (any unanswered change, any record to refresh).
+    pub(crate) page: Option<(bool, bool)>,
 }
 
 pub(crate) fn now_ms(now: DateTime<Utc>) -> u64 {
@@ -116,6 +118,7 @@ impl<'a> Writer<'a> {
             device,
             audit_owed: 0,
             last_stamp: None,
+            page: None,
         }
     }
 
@@ -439,7 +442,7 @@ impl<'a> Writer<'a> {
             };
         }
         let stamp = self.stamp()?;
-        self.insert_patient_row(id, details, consents, stamp)?;
+        self.insert_patient_row(id, details, consents, stamp, None)?;
         self.outbox(
             Entity::Patient,
             &id.to_string(),
@@ -457,11 +460,13 @@ impl<'a> Writer<'a> {
         details: &PatientDetails,
         consents: &Consents,
         stamp: Stamp,
+        confirmed_ms: Option<i64>,
     ) -> Result<(), StoreError> {
         let mut stmt = self.tx.prepare_cached(
             "INSERT INTO patients (id, first_name, middle_name, last_name, second_last_name, birth_date, sex,
-                birth_certificate_number, details, registry_participation, consents, created_at, updated_at, hlc)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13)",
+                birth_certificate_number, details, registry_participation, consents, created_at, updated_at, hlc,
+                confirmed_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14)",
         )?;
         stmt.execute(params![
             id.to_string(),
@@ -479,7 +484,8 @@ impl<'a> Writer<'a> {
             participation_code(&consents.registry),
             serde_json::to_string(consents)?,
             ts(self.now),
-            stamp.to_string()
+            stamp.to_string(),
+            confirmed_ms
         ])?;
         Ok(())
     }
@@ -581,20 +587,29 @@ impl<'a> Writer<'a> {
     }
 
     pub(crate) fn stored_event(&self, id: EventId) -> Result<Option<Event>, StoreError> {
-        let row: Option<(String, String, String, bool, String)> = self
-            .tx
-            .query_row(
-                "SELECT patient_id, details, recorded_by, entered_in_error, entered_in_error_reason
+        type Row = (String, String, String, bool, String, Option<Vec<u8>>);
+        let row: Option<Row> = {
+            let mut stmt = self.tx.prepare_cached(
+                "SELECT patient_id, details, recorded_by, entered_in_error, entered_in_error_reason, body
                  FROM events WHERE id = ?1",
-                [id.to_string()],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-            )
-            .optional()?;
-        row.map(|(patient, details, recorded_by, eie, reason)| {
+            )?;
+            stmt.query_row([id.to_string()], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            })
+            .optional()?
+        };
+        row.map(|(patient, details, recorded_by, eie, reason, body)| {
             Ok(Event {
                 id,
                 patient_id: crate::read::parse(&patient, "patient id")?,
-                details: serde_json::from_str(&details)?,
+                details: crate::compact::decode_event(id, &details, body.as_deref())?,
                 entered_in_error: eie,
                 entered_in_error_reason: reason,
                 recorded_by,
@@ -616,7 +631,7 @@ impl<'a> Writer<'a> {
             };
         }
         let stamp = self.stamp()?;
-        self.insert_event_row(event, stamp)?;
+        self.insert_event_row(event, stamp, None)?;
         self.outbox(
             Entity::Dose,
             &event.id.to_string(),
@@ -637,12 +652,14 @@ impl<'a> Writer<'a> {
         &mut self,
         event: &Event,
         stamp: Stamp,
+        confirmed_ms: Option<i64>,
     ) -> Result<(), StoreError> {
         let d = &event.details;
+        let body = crate::compact::encode_event(d)?;
         let mut stmt = self.tx.prepare_cached(
-            "INSERT INTO events (id, patient_id, kind, cvx, date, lot_number, details, entered_in_error,
-                entered_in_error_reason, recorded_by, created_at, hlc)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            "INSERT INTO events (id, patient_id, kind, cvx, date, lot_number, details, body, entered_in_error,
+                entered_in_error_reason, recorded_by, created_at, hlc, confirmed_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, '', ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         )?;
         stmt.execute(params![
             event.id.to_string(),
@@ -651,12 +668,13 @@ impl<'a> Writer<'a> {
             d.cvx,
             d.date.map(|x| x.to_string()).unwrap_or_default(),
             d.lot_number,
-            serde_json::to_string(d)?,
+            body,
             event.entered_in_error,
             event.entered_in_error_reason,
             event.recorded_by,
             ts(self.now),
-            stamp.to_string()
+            stamp.to_string(),
+            confirmed_ms
         ])?;
         Ok(())
     }
