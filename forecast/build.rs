@@ -69,11 +69,23 @@ fn generate(dir: &Path) -> Result<(), String> {
         "pub(crate) const SCHEDULE_XML: &str = include_str!({:?});",
         schedule.display().to_string()
     );
-    let _ = writeln!(out, "/// Antigen supporting data XML files.");
-    let _ = writeln!(out, "pub(crate) const ANTIGEN_XML: &[&str] = &[");
+    let _ = writeln!(
+        out,
+        "/// Antigen supporting data XML files: (file name, text)."
+    );
+    let _ = writeln!(out, "pub(crate) const ANTIGEN_XML: &[(&str, &str)] = &[");
     for a in &antigens {
         println!("cargo:rerun-if-changed={}", a.display());
-        let _ = writeln!(out, "    include_str!({:?}),", a.display().to_string());
+        let name = a
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_owned();
+        let _ = writeln!(
+            out,
+            "    ({name:?}, include_str!({:?})),",
+            a.display().to_string()
+        );
     }
     let _ = writeln!(out, "];");
     let out_dir = env::var_os("OUT_DIR")

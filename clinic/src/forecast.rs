@@ -15,7 +15,7 @@ use salal_core::patient::Sex;
 use salal_core::user::Permission;
 use salal_forecast::{
     AdministeredDose, Engine, EvaluationReason, EvaluationStatus, Gender, PatientInput,
-    SeriesStatus, SupportingData,
+    PatientObservation, SeriesStatus, SupportingData,
 };
 use serde::Serialize;
 use std::sync::OnceLock;
@@ -181,7 +181,10 @@ pub fn assess(
         .filter(|e| e.details.kind.is_dose() && !e.entered_in_error && e.details.date.is_some())
         .enumerate()
         .collect();
-    let observations: Vec<String> = events
+    // Each observation keeps its event's date: an interval can start from it
+    // (CALCDTINT-9). An event is always saved with a date; one without is taken as
+    // observed on the assessment date, so an interval from it is never shortened.
+    let observations: Vec<PatientObservation> = events
         .iter()
         .filter(|e| {
             !e.entered_in_error
@@ -192,13 +195,14 @@ pub fn assess(
         })
         .flat_map(|e| {
             let code = e.details.observation_code.as_str();
+            let date = e.details.date.unwrap_or(as_of);
             engine
                 .data()
                 .schedule
                 .observations
                 .iter()
                 .filter(move |o| o.code == code || o.coded_values.iter().any(|v| v.code == code))
-                .map(|o| o.code.clone())
+                .map(move |o| PatientObservation::new(o.code.clone(), date))
         })
         .collect();
     let input = PatientInput {
@@ -292,6 +296,7 @@ impl Clinic {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use salal_core::event::NewEvent;
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
@@ -328,6 +333,73 @@ mod tests {
         assert_eq!(
             due_state(SeriesStatus::Immune, None, None, None, today),
             DueState::Immune
+        );
+    }
+
+    fn event(patient: PatientId, details: NewEvent) -> Event {
+        Event {
+            id: EventId::generate(),
+            patient_id: patient,
+            details,
+            entered_in_error: false,
+            entered_in_error_reason: String::new(),
+            recorded_by: "test".into(),
+        }
+    }
+
+    /// An observation reaches the engine with its event's date: the pregnancy risk
+    /// series measures its interval from the onset of pregnancy (CALCDTINT-9), so a
+    /// Tdap given before the onset is too soon, and one after it is not.
+    #[test]
+    fn observations_carry_their_dates() {
+        let engine = engine().unwrap();
+        let patient = PatientId::generate();
+        let observation = |code: &str, date: NaiveDate| {
+            event(
+                patient,
+                NewEvent {
+                    kind: EventKind::Contraindication,
+                    date: Some(date),
+                    observation_code: code.into(),
+                    ..NewEvent::default()
+                },
+            )
+        };
+        let tdap = event(
+            patient,
+            NewEvent {
+                kind: EventKind::Administered,
+                cvx: "115".into(),
+                date: Some(day(2025, 5, 20)),
+                ..NewEvent::default()
+            },
+        );
+        let verdict = |onset: NaiveDate| {
+            let events = vec![
+                observation("007", onset),
+                observation("170", onset),
+                tdap.clone(),
+            ];
+            let f = assess(
+                engine,
+                day(1995, 3, 3),
+                Sex::Female,
+                &events,
+                day(2025, 8, 1),
+            );
+            let group = f.groups.iter().find(|g| g.group == "DTaP/Tdap/Td").unwrap();
+            group.doses.first().map(|d| (d.status, d.reasons.clone()))
+        };
+        assert_eq!(
+            verdict(day(2025, 6, 2)),
+            Some((
+                EvaluationStatus::NotValid,
+                vec![EvaluationReason::IntervalTooSoon]
+            ))
+        );
+        assert_ne!(
+            verdict(day(2025, 1, 6)).map(|v| v.1),
+            Some(vec![EvaluationReason::IntervalTooSoon])
         );
     }
 }

@@ -2,22 +2,24 @@
 //! chapter 4 (organize history, create relevant patient series, evaluate and forecast,
 //! select best series, vaccine group forecasts).
 
-use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
 
-use crate::data::{AntigenData, AntigenSeries, Cvx, Gender, SeriesType, SupportingData};
+use crate::data::{AntigenData, AntigenSeries, Cvx, SeriesType, SupportingData};
 use crate::dates::Duration;
-use crate::evaluate::{DoseEval, ReasonSet, TargetDose, evaluate_series};
-use crate::forecast::{SeriesForecast, forecast_series};
+use crate::evaluate::evaluate_series;
+use crate::forecast::forecast_series;
 use crate::group::{merge_antigen, vaccine_group_forecast};
 use crate::model::{
     AntigenForecast, Assessment, DoseEvaluation, EvaluationReason, PatientInput,
     VaccineGroupForecast,
 };
 use crate::select::select_best;
+use crate::types::{
+    ActiveObservation, Ctx, CtxParts, GroupIndex, PDose, ReasonSet, SeriesRun, TargetDose,
+};
 
 /// A CVX code's association with an antigen, by age at administration.
 #[derive(Debug, Clone)]
@@ -25,15 +27,6 @@ struct Association {
     antigen: usize,
     begin_age: Option<Duration>,
     end_age: Option<Duration>,
-}
-
-/// A vaccine group with antigen indexes.
-#[derive(Debug, Clone)]
-pub(crate) struct GroupIndex {
-    pub(crate) name: Arc<str>,
-    pub(crate) administer_full: Option<bool>,
-    pub(crate) antigens: Vec<usize>,
-    pub(crate) antigen_names: Arc<[Arc<str>]>,
 }
 
 /// The CDSi engine. Build once per process with [`Engine::new`]; [`Engine::assess`] is
@@ -53,109 +46,6 @@ pub struct Engine {
     antigen_names: Vec<Arc<str>>,
     /// Series names per antigen, shared with the results.
     series_names: Vec<Vec<Arc<str>>>,
-}
-
-/// One dose of the patient's history, parsed.
-#[derive(Debug, Clone)]
-pub(crate) struct PDose<'a> {
-    pub(crate) id: usize,
-    pub(crate) date: NaiveDate,
-    pub(crate) cvx: Option<Cvx>,
-    pub(crate) mvx: Option<&'a str>,
-    pub(crate) lot_expiration: Option<NaiveDate>,
-    pub(crate) substandard: bool,
-}
-
-/// Per-patient context shared by all steps.
-#[derive(Debug)]
-pub(crate) struct Ctx<'a> {
-    pub(crate) engine: &'a Engine,
-    pub(crate) dob: NaiveDate,
-    pub(crate) assessment: NaiveDate,
-    pub(crate) gender: Gender,
-    pub(crate) observations: &'a [String],
-    pub(crate) birth_country: Option<&'a str>,
-    /// The patient's doses sorted by date (then CVX, MVX, id).
-    pub(crate) doses: Vec<PDose<'a>>,
-    /// Evaluation status of each patient dose in the best series of the antigens
-    /// already processed (`Some(true)` valid, `Some(false)` other, `None` not yet known);
-    /// used for live virus conflicts (CALCDTCONFLICT-2).
-    pub(crate) dose_valid: Vec<Option<bool>>,
-    /// Memo of `dob + age` (the same ages recur across series and doses): a small
-    /// direct-mapped cache.
-    age_cache: [Cell<AgeSlot>; AGE_CACHE_SLOTS],
-}
-
-const AGE_CACHE_SLOTS: usize = 256;
-
-/// One entry of the age memo; `key == None` is an empty slot.
-#[derive(Debug, Clone, Copy, Default)]
-struct AgeSlot {
-    key: Option<Duration>,
-    value: Option<NaiveDate>,
-}
-
-fn age_slot(d: &Duration) -> usize {
-    let h = (i64::from(d.years) * 31 + i64::from(d.months)) * 1021 + i64::from(d.days);
-    let h = h.cast_unsigned().wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56;
-    usize::try_from(h).unwrap_or(0) % AGE_CACHE_SLOTS
-}
-
-impl Ctx<'_> {
-    /// Whether `date` falls in the age range `[begin, end)`; an unset bound is open.
-    pub(crate) fn within_ages(
-        &self,
-        begin: Option<&Duration>,
-        end: Option<&Duration>,
-        date: NaiveDate,
-    ) -> bool {
-        self.age_date(begin).is_none_or(|b| b <= date)
-            && self.age_date(end).is_none_or(|e| date < e)
-    }
-
-    /// `dob + age`, or `None` when the age is not set.
-    pub(crate) fn age_date(&self, age: Option<&Duration>) -> Option<NaiveDate> {
-        let age = age?;
-        let Some(cell) = self.age_cache.get(age_slot(age)) else {
-            return age.add_to(self.dob);
-        };
-        let slot = cell.get();
-        if slot.key == Some(*age) {
-            return slot.value;
-        }
-        let value = age.add_to(self.dob);
-        cell.set(AgeSlot {
-            key: Some(*age),
-            value,
-        });
-        value
-    }
-
-    /// Whether the patient has an active observation with this code.
-    pub(crate) fn has_observation(&self, code: &str) -> bool {
-        if self.observations.is_empty() {
-            return false;
-        }
-        let code = code.trim();
-        !code.is_empty() && self.observations.iter().any(|o| o.trim() == code)
-    }
-}
-
-/// The evaluation and forecast of one relevant patient series.
-#[derive(Debug, Clone)]
-pub(crate) struct SeriesRun {
-    pub(crate) series: usize,
-    pub(crate) targets: Vec<TargetDose>,
-    /// Per antigen dose (same order as the antigen's dose list).
-    pub(crate) evals: Vec<Option<DoseEval>>,
-    pub(crate) forecast: SeriesForecast,
-}
-
-impl SeriesRun {
-    /// Number of satisfied target doses (SELECTB-21).
-    pub(crate) fn valid_count(&self) -> usize {
-        self.targets.iter().filter(|t| t.is_satisfied()).count()
-    }
 }
 
 impl Engine {
@@ -243,14 +133,6 @@ impl Engine {
         }
     }
 
-    /// Live virus conflicts impacting a vaccine type: (conflicting type, conflict index).
-    pub(crate) fn conflicts_for(&self, current: Cvx) -> &[(Cvx, usize)] {
-        self.conflicts_by_current
-            .get(usize::from(current.0))
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
-    }
-
     /// The supporting data the engine was built from.
     pub fn data(&self) -> &SupportingData {
         &self.data
@@ -280,18 +162,25 @@ impl Engine {
                 b.id,
             ))
         });
-        let n = doses.len();
-        let mut ctx = Ctx {
-            engine: self,
+        let mut ctx = Ctx::new(CtxParts {
+            data: &self.data,
+            conflicts: &self.conflicts_by_current,
             dob: input.birth_date,
             assessment: input.assessment_date,
             gender: input.gender,
-            observations: &input.observations,
+            observations: input
+                .observations
+                .iter()
+                .filter(|o| o.date <= input.assessment_date)
+                .map(|o| ActiveObservation {
+                    code: o.code.trim(),
+                    date: o.date,
+                })
+                .filter(|o| !o.code.is_empty())
+                .collect(),
             birth_country: input.birth_country.as_deref(),
             doses,
-            dose_valid: vec![None; n],
-            age_cache: std::array::from_fn(|_| Cell::new(AgeSlot::default())),
-        };
+        });
         // 4.2 Organize immunization history: antigen administered records.
         let mut per_antigen: Vec<Vec<usize>> = vec![Vec::new(); self.data.antigens.len()];
         for (i, d) in ctx.doses.iter().enumerate() {

@@ -28,4 +28,41 @@ pub enum DataError {
     /// A required element is missing.
     #[error("missing element <{0}>")]
     Missing(&'static str),
+    /// An element holds a value the engine does not know: new CDC data must not
+    /// silently change forecasts, so it is refused at load time.
+    #[error("{file}: unknown value {value:?} in <{element}>")]
+    UnknownValue {
+        /// The supporting-data file.
+        file: String,
+        /// The element.
+        element: &'static str,
+        /// The value found.
+        value: String,
+    },
+    /// Another error, in a named supporting-data file.
+    #[error("{file}: {source}")]
+    InFile {
+        /// The supporting-data file.
+        file: String,
+        /// What is wrong.
+        source: Box<DataError>,
+    },
+}
+
+impl DataError {
+    /// The error with the name of the file it was found in.
+    pub fn in_file(self, name: &str) -> Self {
+        match self {
+            Self::UnknownValue { element, value, .. } => Self::UnknownValue {
+                file: name.to_owned(),
+                element,
+                value,
+            },
+            Self::InFile { .. } => self,
+            other => Self::InFile {
+                file: name.to_owned(),
+                source: Box::new(other),
+            },
+        }
+    }
 }

@@ -4,68 +4,9 @@
 use chrono::NaiveDate;
 
 use crate::data::{AgeRule, AntigenData, AntigenSeries, IntervalRule, SeriesDose, SkipContext};
-use crate::engine::{Ctx, PDose, SeriesRun};
 use crate::model::{EvaluationReason, EvaluationStatus, SeriesStatus};
 use crate::skip::{SkipInput, can_skip};
-
-/// A compact set of evaluation reasons.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) struct ReasonSet(u16);
-
-impl ReasonSet {
-    fn bit(r: EvaluationReason) -> u16 {
-        let i = EvaluationReason::ALL
-            .iter()
-            .position(|x| *x == r)
-            .unwrap_or(0);
-        1u16 << i
-    }
-    pub(crate) fn insert(&mut self, r: EvaluationReason) {
-        self.0 |= Self::bit(r);
-    }
-    pub(crate) fn contains(self, r: EvaluationReason) -> bool {
-        self.0 & Self::bit(r) != 0
-    }
-    pub(crate) fn single(r: EvaluationReason) -> Self {
-        let mut s = Self::default();
-        s.insert(r);
-        s
-    }
-}
-
-/// Target dose status (section 3.1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum TargetStatus {
-    NotSatisfied,
-    Satisfied,
-    Skipped,
-}
-
-/// A target dose of a patient series.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct TargetDose {
-    /// Index of the series dose it tracks.
-    pub(crate) def: usize,
-    pub(crate) status: TargetStatus,
-    /// Antigen dose position that satisfied it.
-    pub(crate) dose: Option<usize>,
-}
-
-impl TargetDose {
-    pub(crate) fn is_satisfied(&self) -> bool {
-        self.status == TargetStatus::Satisfied
-    }
-}
-
-/// The evaluation of one antigen dose in one patient series.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct DoseEval {
-    pub(crate) status: EvaluationStatus,
-    pub(crate) reasons: ReasonSet,
-    /// Index into the series' target doses.
-    pub(crate) target: Option<usize>,
-    pub(crate) inadvertent: bool,
-}
+use crate::types::{Ctx, DoseEval, PDose, ReasonSet, SeriesRun, TargetDose, TargetStatus};
 
 /// RELEVANT-1/2: is a dated component in effect on `date`?
 pub(crate) fn in_effect(
@@ -97,7 +38,7 @@ pub(crate) fn completed_groups<'a>(antigen: &'a AntigenData, runs: &[SeriesRun])
 }
 
 /// Reference date of an interval (CALCDTINT-1, -2, -8, -9), looking only at antigen
-/// doses before position `limit`.
+/// doses before position `limit` (an observation's date does not depend on it).
 pub(crate) fn interval_reference(
     ctx: &Ctx<'_>,
     rule: &IntervalRule,
@@ -147,8 +88,12 @@ pub(crate) fn interval_reference(
                 .then_some(d.date)
         });
     }
-    // CALCDTINT-9 needs dated observations, which the input does not carry.
-    None
+    // CALCDTINT-9: the date of the most recent active patient observation with the
+    // interval's relevant observation code. With no such observation there is no
+    // reference date, as with an interval from a dose not given.
+    rule.from_relevant_obs
+        .as_deref()
+        .and_then(|code| ctx.observation_date(code))
 }
 
 /// Evaluates every antigen dose against the series (Figure 4-6).
@@ -363,7 +308,7 @@ fn evaluate_dose(
 /// uses the minimum conflict end interval, as the rule says.
 fn in_conflict(ctx: &Ctx<'_>, dose: &PDose<'_>) -> bool {
     let Some(cvx) = dose.cvx else { return false };
-    let list = ctx.engine.conflicts_for(cvx);
+    let list = ctx.conflicts_for(cvx);
     if list.is_empty() {
         return false;
     }
@@ -376,7 +321,7 @@ fn in_conflict(ctx: &Ctx<'_>, dose: &PDose<'_>) -> bool {
             if previous != pc {
                 continue;
             }
-            let Some(c) = ctx.engine.data.schedule.live_virus_conflicts.get(ci) else {
+            let Some(c) = ctx.data.schedule.live_virus_conflicts.get(ci) else {
                 continue;
             };
             let begin = c

@@ -5,44 +5,10 @@ use chrono::NaiveDate;
 
 use crate::data::{AntigenData, AntigenSeries, SkipContext};
 use crate::dates::add_days;
-use crate::engine::{Ctx, SeriesRun};
-use crate::evaluate::{
-    DoseEval, TargetDose, TargetStatus, age_rule, completed_groups, in_effect, interval_reference,
-};
+use crate::evaluate::{age_rule, completed_groups, in_effect, interval_reference};
 use crate::model::{ForecastDates, ForecastReason, SeriesStatus};
 use crate::skip::{SkipInput, can_skip};
-
-/// A patient series forecast with the extra facts best-series selection needs.
-#[derive(Debug, Clone)]
-pub(crate) struct SeriesForecast {
-    pub(crate) dates: ForecastDates,
-    /// Forecast finish date (SELECTB-12), when a dose is due.
-    pub(crate) finish: Option<NaiveDate>,
-    /// Whether the series can be completed before its maximum age (SELECTB-3).
-    pub(crate) completable: bool,
-    /// Priority patient series forecast (FORECASTPRIORITY-1).
-    pub(crate) priority: bool,
-}
-
-impl SeriesForecast {
-    fn status(status: SeriesStatus, reason: Option<ForecastReason>) -> Self {
-        Self {
-            dates: ForecastDates {
-                status,
-                dose_number: None,
-                earliest: None,
-                recommended: None,
-                past_due: None,
-                latest: None,
-                reason,
-                recommended_vaccines: Vec::new(),
-            },
-            finish: None,
-            completable: status == SeriesStatus::Complete,
-            priority: false,
-        }
-    }
-}
+use crate::types::{Ctx, DoseEval, SeriesForecast, SeriesRun, TargetDose, TargetStatus};
 
 /// Chapter 7 for one series. Marks target doses skipped in forecast context.
 pub(crate) fn forecast_series(
@@ -154,14 +120,14 @@ pub(crate) fn forecast_series(
         }
         // CALCDTCONFLICT-3: forecast conflict end dates.
         for p in &def.preferable {
-            let list = ctx.engine.conflicts_for(p.cvx);
+            let list = ctx.conflicts_for(p.cvx);
             for d in ctx.doses.iter().filter(|d| d.date <= ctx.assessment) {
                 let Some(dc) = d.cvx else { continue };
                 for &(previous, ci) in list {
                     if previous != dc {
                         continue;
                     }
-                    let Some(c) = ctx.engine.data.schedule.live_virus_conflicts.get(ci) else {
+                    let Some(c) = ctx.data.schedule.live_virus_conflicts.get(ci) else {
                         continue;
                     };
                     if let Some(end) = c.end.as_ref().and_then(|e| e.add_to(d.date)) {

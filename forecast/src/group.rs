@@ -3,8 +3,8 @@
 
 use chrono::NaiveDate;
 
-use crate::engine::{GroupIndex, SeriesRun};
 use crate::model::{AntigenForecast, ForecastDates, SeriesStatus};
+use crate::types::{GroupIndex, SeriesRun};
 
 /// Order in which statuses win when an antigen has several best patient series and none
 /// is Not Complete: a due dose from any best series is forecast; otherwise the first

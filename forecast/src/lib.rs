@@ -48,10 +48,11 @@ mod forecast;
 mod group;
 mod select;
 mod skip;
+mod types;
 
 pub use engine::Engine;
 pub use model::{
     AdministeredDose, AntigenForecast, Assessment, DoseEvaluation, EvaluationReason,
-    EvaluationStatus, ForecastDates, ForecastReason, PatientInput, SeriesStatus,
-    VaccineGroupForecast,
+    EvaluationStatus, ForecastDates, ForecastReason, PatientInput, PatientObservation,
+    SeriesStatus, VaccineGroupForecast,
 };

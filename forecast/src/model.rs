@@ -39,6 +39,27 @@ impl AdministeredDose {
     }
 }
 
+/// A patient observation (condition, contraindication, evidence of immunity): a CDSi
+/// observation code and the date it was observed. The date is the reference date of
+/// an interval "from relevant observation" (CALCDTINT-9), e.g. the onset of pregnancy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatientObservation {
+    /// CDSi observation code, e.g. `"170"`.
+    pub code: String,
+    /// Date observed (or, for a condition, its onset).
+    pub date: NaiveDate,
+}
+
+impl PatientObservation {
+    /// An observation with a code and a date.
+    pub fn new(code: impl Into<String>, date: NaiveDate) -> Self {
+        Self {
+            code: code.into(),
+            date,
+        }
+    }
+}
+
 /// Everything the engine needs to know about a patient.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PatientInput {
@@ -50,8 +71,9 @@ pub struct PatientInput {
     pub assessment_date: NaiveDate,
     /// Dose history, in any order.
     pub doses: Vec<AdministeredDose>,
-    /// Active patient observation codes (CDSi coded observations, e.g. `"055"`).
-    pub observations: Vec<String>,
+    /// Patient observations (CDSi coded observations such as `"055"`, with their dates).
+    /// One dated after the assessment date is not active yet and is ignored.
+    pub observations: Vec<PatientObservation>,
     /// Country of birth as the supporting data spells it (e.g. `"U.S."`), if known;
     /// used by birth-date evidence of immunity (Table 7-3). When unknown, a rule limited
     /// to a country is applied as if the patient was born there.

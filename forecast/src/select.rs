@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use crate::data::{AntigenData, AntigenSeries, SeriesType};
-use crate::engine::{Ctx, SeriesRun};
 use crate::model::{EvaluationStatus, SeriesStatus};
+use crate::types::{Ctx, SeriesRun};
 
 struct Scored<'a> {
     run: usize,
@@ -280,7 +280,7 @@ fn score(ctx: &Ctx<'_>, scored: &mut [Scored<'_>], rules: Rules) {
                     s.r.targets
                         .iter()
                         .filter(|t| {
-                            !t.is_satisfied() && t.status != crate::evaluate::TargetStatus::Skipped
+                            !t.is_satisfied() && t.status != crate::types::TargetStatus::Skipped
                         })
                         .count()
                 })

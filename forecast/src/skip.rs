@@ -4,9 +4,8 @@
 use chrono::NaiveDate;
 
 use crate::data::{ConditionKind, CountLogic, SeriesDose, SkipCondition, SkipContext};
-use crate::engine::Ctx;
-use crate::evaluate::DoseEval;
 use crate::model::EvaluationStatus;
+use crate::types::{Ctx, DoseEval};
 
 /// What a conditional skip decision needs to know.
 pub(crate) struct SkipInput<'a, 'c> {
@@ -99,7 +98,9 @@ fn condition_met(c: &SkipCondition, input: &SkipInput<'_, '_>) -> bool {
                 .is_some_and(|d| reference >= d)
         }
         // Table 6-9 with CONDSKIP-1.
-        ConditionKind::VaccineCountByAge | ConditionKind::VaccineCountByDate => {
+        ConditionKind::VaccineCountByAge
+        | ConditionKind::VaccineCountByDate
+        | ConditionKind::VaccineCountByDateAndAge => {
             let begin = ctx.age_date(c.begin_age.as_ref());
             let end = ctx.age_date(c.end_age.as_ref());
             let mut count: u32 = 0;
@@ -139,6 +140,5 @@ fn condition_met(c: &SkipCondition, input: &SkipInput<'_, '_>) -> bool {
                 CountLogic::LessThan => count < target,
             }
         }
-        ConditionKind::Unknown => false,
     }
 }

@@ -1,11 +1,17 @@
-//! Property tests of the engine: forecast dates are ordered, adding a later dose does
-//! not change earlier evaluations, and the order of the history does not matter.
+//! Property tests of the engine: forecast dates are ordered and nothing is forecast on
+//! or after the maximum age, adding a dose (before, between or after the others) does
+//! not change the evaluations of the doses before it, and neither the order of the
+//! history nor the ids of its doses matter. Patients are of every age, from newborns
+//! to adults born early enough for birth-date evidence of immunity.
 
 use std::sync::OnceLock;
 
 use chrono::{Days, NaiveDate};
 use proptest::prelude::*;
-use salal_forecast::{AdministeredDose, Assessment, Engine, Gender, PatientInput, SupportingData};
+use salal_forecast::{
+    AdministeredDose, Assessment, Engine, Gender, PatientInput, PatientObservation, SeriesStatus,
+    SupportingData,
+};
 
 fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
@@ -25,12 +31,16 @@ fn date(base: NaiveDate, days: u64) -> NaiveDate {
 
 prop_compose! {
     fn patient()(
-        birth in 0u64..9000,
-        age in 0u64..9000,
+        // Born 1920 to 2025 (before 1957 and 1980: birth-date immunity), assessed
+        // at any age up to 100 years.
+        birth in 0u64..38_000,
+        age in prop_oneof![0u64..800, 0u64..7_000, 0u64..36_500],
         female in any::<bool>(),
-        doses in proptest::collection::vec((0u64..9000, 0usize..CVX.len()), 0..10),
+        doses in proptest::collection::vec((0u64..36_500, 0usize..CVX.len()), 0..10),
+        id_base in 0usize..1_000_000,
+        id_step in 1usize..1_000,
     ) -> PatientInput {
-        let epoch = NaiveDate::from_ymd_opt(1990, 1, 1).expect("epoch");
+        let epoch = NaiveDate::from_ymd_opt(1920, 1, 1).expect("epoch");
         let birth_date = date(epoch, birth);
         let assessment_date = date(birth_date, age);
         PatientInput {
@@ -40,7 +50,9 @@ prop_compose! {
             doses: doses
                 .iter()
                 .enumerate()
-                .map(|(i, (d, c))| AdministeredDose::new(i, date(birth_date, d % (age + 1)), CVX[*c]))
+                .map(|(i, (d, c))| {
+                    AdministeredDose::new(id_base + i * id_step, date(birth_date, d % (age + 1)), CVX[*c])
+                })
                 .collect(),
             observations: Vec::new(),
             birth_country: None,
@@ -75,56 +87,76 @@ proptest! {
     #[test]
     fn forecast_dates_are_ordered(input in patient()) {
         let a = engine().assess(&input);
-        let all = a.vaccine_groups.iter().map(|g| &g.forecast).chain(a.antigens.iter().map(|f| &f.forecast));
+        // Antigen forecasts are a best series' own dates; group forecasts blend them.
+        let all = a.antigens.iter().map(|f| &f.forecast).chain(a.vaccine_groups.iter().map(|g| &g.forecast));
         for f in all {
-            if let (Some(e), Some(r)) = (f.earliest, f.recommended) {
-                prop_assert!(e <= r, "earliest {e} > recommended {r}");
+            if f.status != SeriesStatus::NotComplete {
+                prop_assert!(f.earliest.is_none() && f.recommended.is_none() && f.past_due.is_none(), "{f:?}");
+                continue;
             }
-            if let (Some(r), Some(p)) = (f.recommended, f.past_due) {
+            let (Some(e), Some(r)) = (f.earliest, f.recommended) else {
+                return Err(TestCaseError::fail(format!("a due dose without dates: {f:?}")));
+            };
+            prop_assert!(e <= r, "earliest {e} > recommended {r}");
+            if let Some(p) = f.past_due {
                 prop_assert!(r <= p, "recommended {r} > past due {p}");
             }
-            if let (Some(e), Some(p)) = (f.earliest, f.past_due) {
-                prop_assert!(e <= p, "earliest {e} > past due {p}");
+            // The maximum age is reached on its date: the latest date is the day
+            // before, and the earliest date is never after it.
+            if let Some(l) = f.latest {
+                prop_assert!(e <= l, "earliest {e} after latest {l}");
             }
         }
     }
 
     #[test]
-    fn history_order_does_not_matter(input in patient(), seed in any::<u64>()) {
+    fn history_order_and_ids_do_not_matter(input in patient(), seed in any::<u64>(), id_offset in 1usize..1_000_000) {
         let mut shuffled = input.clone();
         let n = shuffled.doses.len();
-        if n > 1 {
-            // Deterministic permutation from the seed.
-            let mut s = seed;
-            for i in (1..n).rev() {
-                s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                let j = usize::try_from(s >> 33).unwrap_or(0) % (i + 1);
-                shuffled.doses.swap(i, j);
-            }
+        // Deterministic permutation from the seed.
+        let mut s = seed;
+        for i in (1..n).rev() {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let j = usize::try_from(s >> 33).unwrap_or(0) % (i + 1);
+            shuffled.doses.swap(i, j);
+        }
+        // Other ids, in another order than the dates.
+        for (k, d) in shuffled.doses.iter_mut().enumerate() {
+            d.id = id_offset + (n - k) * 3;
         }
         let a = engine().assess(&input);
         let b = engine().assess(&shuffled);
         prop_assert_eq!(&a.vaccine_groups, &b.vaccine_groups);
+        prop_assert_eq!(&a.antigens, &b.antigens);
         prop_assert_eq!(keyed(&input, &a), keyed(&shuffled, &b));
     }
 
     #[test]
-    fn adding_a_dose_keeps_earlier_evaluations(input in patient(), extra in 0usize..CVX.len(), after in 0u64..400) {
+    fn adding_a_dose_keeps_the_evaluations_before_it(
+        input in patient(),
+        extra in 0usize..CVX.len(),
+        at in 0u64..36_500,
+    ) {
+        // Anywhere from birth to 400 days after the last dose: before, between or after.
         let last = input.doses.iter().map(|d| d.date).max().unwrap_or(input.birth_date);
-        let new_date = date(last, after + 1);
-        let mut more = input.clone();
-        more.assessment_date = more.assessment_date.max(new_date);
+        let span = u64::try_from((last - input.birth_date).num_days()).unwrap_or(0) + 400;
+        let new_date = date(input.birth_date, at % (span + 1));
         let mut base = input.clone();
-        base.assessment_date = more.assessment_date;
+        base.assessment_date = base.assessment_date.max(new_date);
+        let mut more = base.clone();
         more.doses.push(AdministeredDose::new(usize::MAX, new_date, CVX[extra]));
         let a = engine().assess(&base);
         let b = engine().assess(&more);
         for e in &a.evaluations {
+            let dose = base.doses.iter().find(|d| d.id == e.dose_id).expect("dose");
+            if dose.date >= new_date {
+                continue;
+            }
             let same_series = b.evaluations.iter().find(|x| {
                 x.dose_id == e.dose_id && x.antigen == e.antigen && x.series_name == e.series_name
             });
             if let Some(x) = same_series {
-                prop_assert_eq!((x.status, &x.reasons), (e.status, &e.reasons), "dose {} {}", e.dose_id, e.antigen);
+                prop_assert_eq!((x.status, &x.reasons), (e.status, &e.reasons), "dose {} {} {}", e.dose_id, e.antigen, dose.date);
             }
         }
     }
@@ -140,7 +172,7 @@ proptest! {
         birth in 0u64..80_000,
         assess in 0u64..80_000,
         doses in proptest::collection::vec((0u64..80_000, "[0-9a-z ]{0,4}"), 0..8),
-        observations in proptest::collection::vec("[0-9]{3}", 0..3),
+        observations in proptest::collection::vec(("[0-9 ]{0,4}", 0u64..80_000), 0..3),
     ) {
         let epoch = NaiveDate::from_ymd_opt(1900, 1, 1).expect("epoch");
         let input = PatientInput {
@@ -152,7 +184,10 @@ proptest! {
                 .enumerate()
                 .map(|(i, (d, c))| AdministeredDose::new(i, date(epoch, *d), c.clone()))
                 .collect(),
-            observations,
+            observations: observations
+                .iter()
+                .map(|(c, d)| PatientObservation::new(c.clone(), date(epoch, *d)))
+                .collect(),
             birth_country: None,
         };
         let _ = engine().assess(&input);

@@ -203,3 +203,181 @@ fn live_virus_conflict_and_required_gender() {
     let a = e.assess(&patient(Gender::Male, &doses, d(2021, 2, 1)));
     assert!(a.vaccine_group("Beta").is_none());
 }
+
+/// CONDSKIP-1 for "Vaccine Count by Date and Age" (the condition type RSV uses): a
+/// dose counts only inside both the age range and the date range.
+#[test]
+fn vaccine_count_by_date_and_age_needs_both_ranges() {
+    let doses = ALPHA_DOSES.replace(
+        "<conditionType>Vaccine Count by Age</conditionType><startDate/><endDate/>",
+        "<conditionType>Vaccine Count by Date and Age</conditionType>\
+         <startDate>20210101</startDate><endDate>20220101</endDate>",
+    );
+    assert_ne!(doses, ALPHA_DOSES);
+    let alpha = antigen("Alpha", "901", &doses, "");
+    let beta = antigen("Beta", "902", BETA_DOSES, "Female");
+    let e = Engine::new(&SupportingData::from_xml(SCHEDULE, &[&alpha, &beta]).unwrap());
+    // Dose 1 at 14 months, inside the date range: dose 2 is skipped, dose 3 is next.
+    let a = e.assess(&patient(
+        Gender::Male,
+        &[(d(2021, 3, 1), "901")],
+        d(2021, 4, 1),
+    ));
+    assert_eq!(
+        a.vaccine_group("Alpha").unwrap().forecast.earliest,
+        Some(d(2031, 3, 1))
+    );
+    // Dose 1 at 26 months, after the date range: dose 2 is due 4 weeks later.
+    let a = e.assess(&patient(
+        Gender::Male,
+        &[(d(2022, 3, 1), "901")],
+        d(2022, 3, 2),
+    ));
+    assert_eq!(
+        a.vaccine_group("Alpha").unwrap().forecast.earliest,
+        Some(d(2022, 3, 29))
+    );
+}
+
+/// A value the parser does not know is a load error naming the file, the element and
+/// the value, never a silent default.
+#[test]
+fn unknown_values_are_load_errors() {
+    let load = |doses: &str| {
+        let alpha = antigen("Alpha", "901", doses, "");
+        SupportingData::from_named_xml(("Schedule.xml", SCHEDULE), &[("Alpha.xml", &alpha)])
+    };
+    assert!(load(ALPHA_DOSES).is_ok());
+    let cases = [
+        (
+            "<conditionType>Vaccine Count by Age</conditionType>",
+            "<conditionType>Vaccine Count by Moon</conditionType>",
+            "conditionType",
+            "Vaccine Count by Moon",
+        ),
+        (
+            "<doseCountLogic>greater than</doseCountLogic>",
+            "<doseCountLogic>at most</doseCountLogic>",
+            "doseCountLogic",
+            "at most",
+        ),
+        (
+            "<doseType>Valid</doseType>",
+            "<doseType>Counted</doseType>",
+            "doseType",
+            "Counted",
+        ),
+        (
+            "<context>Both</context>",
+            "<context>Sometimes</context>",
+            "context",
+            "Sometimes",
+        ),
+        (
+            "<recurringDose>Yes</recurringDose>",
+            "<recurringDose>Maybe</recurringDose>",
+            "recurringDose",
+            "Maybe",
+        ),
+        (
+            "<fromPrevious>Y</fromPrevious>",
+            "<fromPrevious>X</fromPrevious>",
+            "fromPrevious",
+            "X",
+        ),
+        (
+            "<doseCount>0</doseCount>",
+            "<doseCount>none</doseCount>",
+            "doseCount",
+            "none",
+        ),
+    ];
+    for (from, to, element, value) in cases {
+        let doses = ALPHA_DOSES.replacen(from, to, 1);
+        assert_ne!(doses, ALPHA_DOSES, "{from}");
+        let err = load(&doses).unwrap_err();
+        assert_eq!(
+            err,
+            salal_forecast::DataError::UnknownValue {
+                file: "Alpha.xml".to_owned(),
+                element,
+                value: value.to_owned(),
+            }
+        );
+        assert!(err.to_string().contains("Alpha.xml"), "{err}");
+    }
+    let alpha = antigen("Alpha", "901", ALPHA_DOSES, "Sometimes");
+    assert!(matches!(
+        SupportingData::from_named_xml(("Schedule.xml", SCHEDULE), &[("Alpha.xml", &alpha)]),
+        Err(salal_forecast::DataError::UnknownValue {
+            element: "requiredGender",
+            ..
+        })
+    ));
+    let risky = antigen("Alpha", "901", ALPHA_DOSES, "").replace(
+        "<seriesType>Standard</seriesType>",
+        "<seriesType>Hopeful</seriesType>",
+    );
+    assert!(matches!(
+        SupportingData::from_named_xml(("Schedule.xml", SCHEDULE), &[("Alpha.xml", &risky)]),
+        Err(salal_forecast::DataError::UnknownValue {
+            element: "seriesType",
+            ..
+        })
+    ));
+}
+
+/// Age boundaries (CALCDTAGE-1 to -5, Tables 6-15 and 7-10): the minimum age date and
+/// the day before the maximum age date count; the maximum age date itself is too old,
+/// so nothing is forecast on or after it.
+#[test]
+fn age_boundaries_follow_the_specification() {
+    let doses = BETA_DOSES.replace(
+        "<latestRecAge/><maxAge/>",
+        "<latestRecAge>18 months</latestRecAge><maxAge>2 years</maxAge>",
+    );
+    assert_ne!(doses, BETA_DOSES);
+    let alpha = antigen("Alpha", "901", ALPHA_DOSES, "");
+    let beta = antigen("Beta", "902", &doses, "Female");
+    let e = Engine::new(&SupportingData::from_xml(SCHEDULE, &[&alpha, &beta]).unwrap());
+    // Born 2020-01-01: maximum age date 2022-01-01.
+    let a = e.assess(&patient(Gender::Female, &[], d(2021, 12, 31)));
+    let f = &a.vaccine_group("Beta").unwrap().forecast;
+    assert_eq!(f.status, SeriesStatus::NotComplete);
+    assert_eq!(f.earliest, Some(d(2021, 1, 1)));
+    assert_eq!(f.past_due, Some(d(2021, 6, 30)));
+    assert_eq!(f.latest, Some(d(2021, 12, 31)));
+    let a = e.assess(&patient(Gender::Female, &[], d(2022, 1, 1)));
+    let f = &a.vaccine_group("Beta").unwrap().forecast;
+    assert_eq!(f.status, SeriesStatus::AgedOut);
+    assert_eq!(f.earliest, None);
+    let status = |date: NaiveDate| {
+        let a = e.assess(&patient(Gender::Female, &[(date, "902")], d(2022, 6, 1)));
+        let g = a.vaccine_group("Beta").unwrap();
+        a.dose_status_for_group(g, 0).unwrap()
+    };
+    assert_eq!(status(d(2021, 12, 31)), (EvaluationStatus::Valid, vec![]));
+    assert_eq!(
+        status(d(2022, 1, 1)),
+        (
+            EvaluationStatus::Extraneous,
+            vec![EvaluationReason::AgeTooOld]
+        )
+    );
+    // Absolute minimum age 12 months − 4 days: 2020-12-28 counts (grace), the day
+    // before does not.
+    assert_eq!(
+        status(d(2020, 12, 28)),
+        (
+            EvaluationStatus::Valid,
+            vec![EvaluationReason::AgeGracePeriod]
+        )
+    );
+    assert_eq!(
+        status(d(2020, 12, 27)),
+        (
+            EvaluationStatus::NotValid,
+            vec![EvaluationReason::AgeTooYoung]
+        )
+    );
+}

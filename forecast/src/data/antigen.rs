@@ -2,7 +2,10 @@
 
 use roxmltree::Node;
 
-use super::xml::{child, children, cvx, cvx_list, date, duration, flag, opt_text, parse_doc, text};
+use super::xml::{
+    child, children, choice, cvx, cvx_list, date, duration, flag, number, opt_text, parse_doc,
+    text, unknown,
+};
 use super::{
     AgeRule, AllowableVaccine, AntigenContraindication, AntigenData, AntigenSeries,
     BirthDateImmunity, ConditionKind, ConditionalSkip, ContraindicatedVaccine, CountLogic, Gender,
@@ -82,17 +85,28 @@ pub(super) fn parse(xml: &str) -> Result<AntigenData, DataError> {
 }
 
 fn parse_series(s: Node<'_, '_>) -> Result<AntigenSeries, DataError> {
-    let series_type = match text(s, "seriesType").to_ascii_lowercase().as_str() {
-        "risk" => SeriesType::Risk,
-        "evaluation only" => SeriesType::EvaluationOnly,
-        _ => SeriesType::Standard,
-    };
-    let required_gender = children(s, "requiredGender")
-        .filter_map(|g| g.text())
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(Gender::from_code)
-        .collect();
+    let series_type = choice(
+        s,
+        "seriesType",
+        &[
+            ("Standard", SeriesType::Standard),
+            ("Risk", SeriesType::Risk),
+            ("Evaluation Only", SeriesType::EvaluationOnly),
+        ],
+        None,
+    )?;
+    let mut required_gender = Vec::new();
+    for g in children(s, "requiredGender") {
+        let t = g.text().map(str::trim).unwrap_or("");
+        let gender = match t.to_ascii_lowercase().as_str() {
+            "" => continue,
+            "female" | "f" => Gender::Female,
+            "male" | "m" => Gender::Male,
+            "unknown" | "u" => Gender::Unknown,
+            _ => return Err(unknown("requiredGender", t)),
+        };
+        required_gender.push(gender);
+    }
     let select = child(s, "selectSeries").ok_or(DataError::Missing("selectSeries"))?;
     let mut indications = Vec::new();
     for ind in children(s, "indication") {
@@ -123,11 +137,11 @@ fn parse_series(s: Node<'_, '_>) -> Result<AntigenSeries, DataError> {
             .map(str::to_owned)
             .collect(),
         required_gender,
-        default_series: flag(select, "defaultSeries"),
-        product_path: flag(select, "productPath"),
+        default_series: flag(select, "defaultSeries")?,
+        product_path: flag(select, "productPath")?,
         series_group: text(select, "seriesGroup").to_owned(),
         priority: text(select, "seriesPriority").to_owned(),
-        preference: text(select, "seriesPreference").parse().ok(),
+        preference: number(select, "seriesPreference")?,
         min_age_to_start: duration(select, "minAgeToStart")?,
         max_age_to_start: duration(select, "maxAgeToStart")?,
         indications,
@@ -136,10 +150,9 @@ fn parse_series(s: Node<'_, '_>) -> Result<AntigenSeries, DataError> {
 }
 
 fn parse_interval(i: Node<'_, '_>) -> Result<IntervalRule, DataError> {
-    let from_target = text(i, "fromTargetDose");
     Ok(IntervalRule {
-        from_previous: flag(i, "fromPrevious"),
-        from_target_dose: from_target.parse::<usize>().ok(),
+        from_previous: flag(i, "fromPrevious")?,
+        from_target_dose: number(i, "fromTargetDose")?,
         from_most_recent: cvx_list(text(i, "fromMostRecent"))?,
         from_relevant_obs: child(i, "fromRelevantObs")
             .map(|o| text(o, "code").to_owned())
@@ -148,8 +161,12 @@ fn parse_interval(i: Node<'_, '_>) -> Result<IntervalRule, DataError> {
         min: duration(i, "minInt")?,
         earliest_rec: duration(i, "earliestRecInt")?,
         latest_rec: duration(i, "latestRecInt")?,
-        priority: !text(i, "intervalPriority").is_empty()
-            && !text(i, "intervalPriority").eq_ignore_ascii_case("n"),
+        priority: choice(
+            i,
+            "intervalPriority",
+            &[("override", true), ("n", false), ("no", false)],
+            Some(false),
+        )?,
         effective: date(i, "effectiveDate")?,
         cessation: date(i, "cessationDate")?,
     })
@@ -199,7 +216,7 @@ fn parse_dose(d: Node<'_, '_>) -> Result<SeriesDose, DataError> {
             trade_name: opt_text(p, "tradeName"),
             mvx: opt_text(p, "mvx"),
             volume: opt_text(p, "volume"),
-            forecast: flag(p, "forecastVaccineType"),
+            forecast: flag(p, "forecastVaccineType")?,
         });
     }
     let mut allowable = Vec::new();
@@ -218,12 +235,22 @@ fn parse_dose(d: Node<'_, '_>) -> Result<SeriesDose, DataError> {
         }
     }
     let mut conditional_skip = Vec::new();
-    for cs in children(d, "conditionalSkip") {
-        let context = match text(cs, "context").to_ascii_lowercase().as_str() {
-            "evaluation" => SkipContext::Evaluation,
-            "forecast" => SkipContext::Forecast,
-            "both" => SkipContext::Both,
-            _ => continue,
+    // An empty `<conditionalSkip/>` means the dose has none.
+    for cs in children(d, "conditionalSkip").filter(|cs| cs.children().any(|n| n.is_element())) {
+        // Section 2.4: context `n/a` means no condition can skip the dose.
+        let Some(context) = choice(
+            cs,
+            "context",
+            &[
+                ("Evaluation", Some(SkipContext::Evaluation)),
+                ("Forecast", Some(SkipContext::Forecast)),
+                ("Both", Some(SkipContext::Both)),
+                ("n/a", None),
+            ],
+            None,
+        )?
+        else {
+            continue;
         };
         let mut sets = Vec::new();
         for set in children(cs, "set") {
@@ -235,13 +262,24 @@ fn parse_dose(d: Node<'_, '_>) -> Result<SeriesDose, DataError> {
                 description: text(set, "setDescription").to_owned(),
                 effective: date(set, "effectiveDate")?,
                 cessation: date(set, "cessationDate")?,
-                condition_logic_or: text(set, "conditionLogic").eq_ignore_ascii_case("or"),
+                condition_logic_or: choice(
+                    set,
+                    "conditionLogic",
+                    &[("AND", false), ("OR", true)],
+                    Some(false),
+                )?,
                 conditions,
             });
         }
         conditional_skip.push(ConditionalSkip {
             context,
-            set_logic_or: !text(cs, "setLogic").eq_ignore_ascii_case("and"),
+            // `n/a` (a single set) reads as OR: the one set decides.
+            set_logic_or: choice(
+                cs,
+                "setLogic",
+                &[("AND", false), ("OR", true), ("n/a", true)],
+                Some(true),
+            )?,
             sets,
         });
     }
@@ -262,25 +300,59 @@ fn parse_dose(d: Node<'_, '_>) -> Result<SeriesDose, DataError> {
         allowable,
         inadvertent,
         conditional_skip,
-        recurring: flag(d, "recurringDose"),
+        recurring: flag(d, "recurringDose")?,
         seasonal,
     })
 }
 
 fn parse_condition(c: Node<'_, '_>) -> Result<SkipCondition, DataError> {
-    let kind = match text(c, "conditionType").to_ascii_lowercase().as_str() {
-        "age" => ConditionKind::Age,
-        "completed series" => ConditionKind::CompletedSeries,
-        "interval" => ConditionKind::Interval,
-        "vaccine count by age" => ConditionKind::VaccineCountByAge,
-        "vaccine count by date" => ConditionKind::VaccineCountByDate,
-        _ => ConditionKind::Unknown,
-    };
-    let count_logic = match text(c, "doseCountLogic").to_ascii_lowercase().as_str() {
-        "equal to" | "equal" | "equals" => CountLogic::Equal,
-        "less than" => CountLogic::LessThan,
-        _ => CountLogic::GreaterThan,
-    };
+    let kind = choice(
+        c,
+        "conditionType",
+        &[
+            ("Age", ConditionKind::Age),
+            ("Completed Series", ConditionKind::CompletedSeries),
+            ("Interval", ConditionKind::Interval),
+            ("Vaccine Count by Age", ConditionKind::VaccineCountByAge),
+            ("Vaccine Count by Date", ConditionKind::VaccineCountByDate),
+            (
+                "Vaccine Count by Date and Age",
+                ConditionKind::VaccineCountByDateAndAge,
+            ),
+        ],
+        None,
+    )?;
+    let counts = matches!(
+        kind,
+        ConditionKind::VaccineCountByAge
+            | ConditionKind::VaccineCountByDate
+            | ConditionKind::VaccineCountByDateAndAge
+    );
+    // A vaccine count needs its count, logic and dose type; other kinds ignore them.
+    fn required<T>(counts: bool, v: T) -> Option<T> {
+        if counts { None } else { Some(v) }
+    }
+    let count_logic = choice(
+        c,
+        "doseCountLogic",
+        &[
+            ("greater than", CountLogic::GreaterThan),
+            ("equal to", CountLogic::Equal),
+            ("equal", CountLogic::Equal),
+            ("less than", CountLogic::LessThan),
+        ],
+        required(counts, CountLogic::GreaterThan),
+    )?;
+    let valid_only = choice(
+        c,
+        "doseType",
+        &[("Valid", true), ("Total", false)],
+        required(counts, false),
+    )?;
+    let dose_count = number(c, "doseCount")?;
+    if counts && dose_count.is_none() {
+        return Err(unknown("doseCount", text(c, "doseCount")));
+    }
     Ok(SkipCondition {
         kind,
         start_date: date(c, "startDate")?,
@@ -288,8 +360,8 @@ fn parse_condition(c: Node<'_, '_>) -> Result<SkipCondition, DataError> {
         begin_age: duration(c, "beginAge")?,
         end_age: duration(c, "endAge")?,
         interval: duration(c, "interval")?,
-        dose_count: text(c, "doseCount").parse().ok(),
-        valid_only: text(c, "doseType").eq_ignore_ascii_case("valid"),
+        dose_count,
+        valid_only,
         count_logic,
         vaccine_types: cvx_list(text(c, "vaccineTypes"))?,
         series_groups: text(c, "seriesGroups")

@@ -60,19 +60,43 @@ mod embedded {
 }
 
 impl SupportingData {
-    /// Parses the schedule XML and the antigen XML documents.
+    /// Parses the schedule XML and the antigen XML documents. Errors name the
+    /// schedule `ScheduleSupportingData.xml` and an antigen document by its position
+    /// (`antigen document 1`, …); [`SupportingData::from_named_xml`] takes real names.
     pub fn from_xml(schedule: &str, antigens: &[&str]) -> Result<Self, DataError> {
-        let schedule = schedule::parse(schedule)?;
+        let names: Vec<String> = (1..=antigens.len())
+            .map(|i| format!("antigen document {i}"))
+            .collect();
+        let named: Vec<(&str, &str)> = names
+            .iter()
+            .map(String::as_str)
+            .zip(antigens.iter().copied())
+            .collect();
+        Self::from_named_xml(("ScheduleSupportingData.xml", schedule), &named)
+    }
+
+    /// Parses `(file name, XML)` documents: the schedule and the antigen files. Any
+    /// error names the file; a value the parser does not know is an error
+    /// ([`DataError::UnknownValue`]), never a silent default.
+    pub fn from_named_xml(
+        schedule: (&str, &str),
+        antigens: &[(&str, &str)],
+    ) -> Result<Self, DataError> {
+        let (schedule_name, schedule_xml) = schedule;
+        let schedule = schedule::parse(schedule_xml).map_err(|e| e.in_file(schedule_name))?;
         let antigens = antigens
             .iter()
-            .map(|a| antigen::parse(a))
+            .map(|(name, xml)| antigen::parse(xml).map_err(|e| e.in_file(name)))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self { schedule, antigens })
     }
 
     /// The supporting data found at build time (see `build.rs`; `SALAL_CDSI_DIR`).
     pub fn embedded() -> Result<Self, DataError> {
-        Self::from_xml(embedded::SCHEDULE_XML, embedded::ANTIGEN_XML)
+        Self::from_named_xml(
+            ("ScheduleSupportingData.xml", embedded::SCHEDULE_XML),
+            embedded::ANTIGEN_XML,
+        )
     }
 }
 
@@ -437,8 +461,8 @@ pub enum ConditionKind {
     VaccineCountByAge,
     /// Vaccine count by date.
     VaccineCountByDate,
-    /// A type this engine does not know; never met.
-    Unknown,
+    /// Vaccine count by date and age (both ranges apply, CONDSKIP-1).
+    VaccineCountByDateAndAge,
 }
 
 /// Dose count comparison.

@@ -1,6 +1,6 @@
 //! Parser for `ScheduleSupportingData.xml`.
 
-use super::xml::{child, children, cvx, duration, is_yes, parse_doc, text};
+use super::xml::{child, children, cvx, duration, flag_text, parse_doc, text};
 use super::{
     CodedValue, CvxAssociation, CvxMapping, LiveVirusConflict, Observation, Schedule, VaccineGroup,
 };
@@ -32,7 +32,11 @@ pub(super) fn parse(xml: &str) -> Result<Schedule, DataError> {
             let full = text(g, "administerFullVaccineGroup");
             out.vaccine_groups.push(VaccineGroup {
                 name: text(g, "name").to_owned(),
-                administer_full: (!full.is_empty()).then(|| is_yes(full)),
+                administer_full: if full.is_empty() {
+                    None
+                } else {
+                    Some(flag_text("administerFullVaccineGroup", full)?)
+                },
                 antigens: Vec::new(),
             });
         }

@@ -51,14 +51,60 @@ pub(super) fn date(
     parse_date(text(node, name))
 }
 
-/// `Yes`/`Y`/`true` (case-insensitive).
-pub(super) fn flag(node: Node<'_, '_>, name: &'static str) -> bool {
-    is_yes(text(node, name))
+/// A value the parser does not know (the file is filled in by the caller).
+pub(super) fn unknown(element: &'static str, value: &str) -> DataError {
+    DataError::UnknownValue {
+        file: String::new(),
+        element,
+        value: value.to_owned(),
+    }
 }
 
-/// Whether a flag text means yes.
-pub(super) fn is_yes(t: &str) -> bool {
-    matches!(t.to_ascii_lowercase().as_str(), "yes" | "y" | "true")
+/// A flag: `Yes`/`Y`/`true` or `No`/`N`/`false` (case-insensitive); empty is no.
+/// Anything else is an error.
+pub(super) fn flag(node: Node<'_, '_>, name: &'static str) -> Result<bool, DataError> {
+    flag_text(name, text(node, name))
+}
+
+/// A flag's text read as in [`flag`].
+pub(super) fn flag_text(name: &'static str, t: &str) -> Result<bool, DataError> {
+    match t.to_ascii_lowercase().as_str() {
+        "yes" | "y" | "true" => Ok(true),
+        "no" | "n" | "false" | "" => Ok(false),
+        _ => Err(unknown(name, t)),
+    }
+}
+
+/// One of a fixed set of values (compared ignoring case and repeated spaces); an
+/// empty element gives `empty`, or an error when `empty` is `None`.
+pub(super) fn choice<T: Copy>(
+    node: Node<'_, '_>,
+    name: &'static str,
+    options: &[(&str, T)],
+    empty: Option<T>,
+) -> Result<T, DataError> {
+    let t = text(node, name);
+    if t.is_empty() {
+        return empty.ok_or_else(|| unknown(name, t));
+    }
+    let norm = t.split_whitespace().collect::<Vec<_>>().join(" ");
+    options
+        .iter()
+        .find(|(o, _)| o.eq_ignore_ascii_case(&norm))
+        .map(|(_, v)| *v)
+        .ok_or_else(|| unknown(name, t))
+}
+
+/// A whole number; empty is `None`, anything else an error.
+pub(super) fn number<T: std::str::FromStr>(
+    node: Node<'_, '_>,
+    name: &'static str,
+) -> Result<Option<T>, DataError> {
+    let t = text(node, name);
+    if t.is_empty() || t.eq_ignore_ascii_case("n/a") {
+        return Ok(None);
+    }
+    t.parse().map(Some).map_err(|_| unknown(name, t))
 }
 
 /// CVX child; `None` when empty.
