@@ -24,6 +24,13 @@ rm -rf ui/dist.tmp && mkdir -p ui/dist.tmp
 wasm-bindgen --target web --no-typescript --out-dir ui/dist.tmp \
   "$TARGET_DIR/wasm32-unknown-unknown/release/salal-ui.wasm"
 cp ui/index.html ui/boot.js ui/style.css ui/dist.tmp/
+# Unchanged output keeps the old folder (and its times), so the desktop app,
+# which embeds it, is not rebuilt: a second start opens in seconds.
+if [ -d ui/dist ] && diff -rq ui/dist ui/dist.tmp >/dev/null 2>&1; then
+  rm -rf ui/dist.tmp
+  echo "build-ui: ui/dist unchanged"
+  exit 0
+fi
 # Swap in one step so a running build of src-tauri never sees a half-written folder.
 rm -rf ui/dist && mv ui/dist.tmp ui/dist
 echo "build-ui: ui/dist ready ($(du -sh ui/dist | cut -f1))"

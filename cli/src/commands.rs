@@ -299,6 +299,71 @@ fn edit_patient(
     out(tr(lang, "cli.saved"))
 }
 
+/// The two consent choices, for people.
+fn consent_text(consents: &Consents, lang: Lang) -> String {
+    let registry = match &consents.registry {
+        RegistryParticipation::Participating => tr(lang, "cli.consent_participating").to_owned(),
+        RegistryParticipation::OptedOut {
+            date,
+            reason,
+            form_on_file,
+        } => {
+            let mut text = tr_args(
+                lang,
+                "cli.consent_opted_out",
+                &[("date", format_date(lang, *date))],
+            );
+            if !reason.is_empty() {
+                text.push_str(&tr_args(
+                    lang,
+                    "cli.consent_reason",
+                    &[("reason", reason.clone())],
+                ));
+            }
+            if *form_on_file {
+                text.push_str(tr(lang, "cli.consent_form_on_file"));
+            }
+            text
+        }
+    };
+    let mailings = match &consents.mailings {
+        Mailings::Accepted => tr(lang, "cli.mailings_accepted").to_owned(),
+        Mailings::Declined { date } => tr_args(
+            lang,
+            "cli.mailings_declined",
+            &[("date", format_date(lang, *date))],
+        ),
+    };
+    format!("{registry}\n{mailings}")
+}
+
+/// Where a record stands with the registry, for people.
+fn sync_state_text(state: &salal_clinic::RecordSync, lang: Lang) -> String {
+    match state {
+        salal_clinic::RecordSync::Pending => tr(lang, "cli.sync_state_pending").to_owned(),
+        salal_clinic::RecordSync::Confirmed { at } => tr_args(
+            lang,
+            "cli.sync_state_confirmed",
+            &[("at", at.format("%Y-%m-%d %H:%M UTC").to_string())],
+        ),
+        salal_clinic::RecordSync::Rejected {
+            message_en,
+            message_es,
+            ..
+        } => tr_args(
+            lang,
+            "cli.sync_state_rejected",
+            &[(
+                "reason",
+                match lang {
+                    Lang::Es => message_es.clone(),
+                    Lang::En => message_en.clone(),
+                },
+            )],
+        ),
+    }
+}
+
 fn sync_error(err: &SyncError, lang: Lang) -> CliError {
     CliError {
         exit_code: if err.is_unreachable() {
@@ -596,10 +661,10 @@ fn show_patient(
             format_date(lang, birth)
         ))?;
     }
-    out(&format!(
-        "registry: {:?}; mailings: {:?}",
-        record.patient.consents.registry, record.patient.consents.mailings
-    ))?;
+    out(&consent_text(&record.patient.consents, lang))?;
+    if let Ok(states) = clinic.record_sync_states(session, record.patient.id) {
+        out(&sync_state_text(&states.patient, lang))?;
+    }
     let line = |view: &salal_clinic::EventView| {
         let e = &view.event.details;
         let when = e.date.map(|d| format_date(lang, d)).unwrap_or_default();

@@ -107,6 +107,21 @@ fn init_search_show_and_record_a_dose() {
         shown.contains("registrado por error") && shown.contains("10/03/2020"),
         "{shown}"
     );
+    // Consent choices and the registry state are for people, never debug text.
+    assert!(
+        shown.contains("Participación en el registro: participa")
+            && shown.contains("Registro: aún no confirmado")
+            && !shown.contains("Participating"),
+        "{shown}"
+    );
+    let (code, _, _) =
+        run(salal(dir.path()).args(["consent", "--patient", &id, "--decline-mailings"]));
+    assert_eq!(code, 0);
+    let (_, shown, _) = run(salal(dir.path()).args(["patient", "show", &id]));
+    assert!(
+        shown.contains("Health-promotion mailings: declined on") && !shown.contains("Declined {"),
+        "{shown}"
+    );
 }
 
 #[test]

@@ -147,7 +147,7 @@ impl Clinic {
         }
         let clinic_name = self.clinic_name().unwrap_or_default();
         password::check_rules(new, &user.username, &[&user.display_name, &clinic_name])?;
-        let hash = password::hash(new);
+        let hash = password::hash(new)?;
         let actor = Actor {
             user_id: Some(user.id),
             username: user.username.clone(),
@@ -171,7 +171,7 @@ impl Clinic {
 
     /// Every user (administrators only).
     pub fn users(&self, session: &Session) -> Result<Vec<UserSummary>, ClinicError> {
-        session.require(Permission::ManageUsers)?;
+        self.authorize(session, Permission::ManageUsers)?;
         let now = self.now();
         let max_age = TimeDelta::try_days(self.password_max_age_days).unwrap_or(TimeDelta::MAX);
         Ok(self
@@ -195,7 +195,7 @@ impl Clinic {
 
     /// Adds a user with a temporary password they must change at first sign-in.
     pub fn create_user(&self, session: &Session, new: &NewUser) -> Result<UserId, CreateUserError> {
-        session.require(Permission::ManageUsers)?;
+        self.authorize(session, Permission::ManageUsers)?;
         let username = new.username.trim();
         if username.is_empty() {
             return Err(CreateUserError::Required("username"));
@@ -218,7 +218,7 @@ impl Clinic {
             username: username.to_owned(),
             display_name: new.display_name.trim().to_owned(),
             roles: new.roles.clone(),
-            password_hash: password::hash(&new.temporary_password),
+            password_hash: password::hash(&new.temporary_password)?,
             password_changed_at: now,
             must_change_password: true,
             failed_attempts: 0,
@@ -238,7 +238,7 @@ impl Clinic {
         roles: &[Role],
         active: bool,
     ) -> Result<(), ClinicError> {
-        session.require(Permission::ManageUsers)?;
+        self.authorize(session, Permission::ManageUsers)?;
         let mut store = self.lock();
         if store.user(id)?.is_none() {
             return Err(ClinicError::UserNotFound);
@@ -256,11 +256,11 @@ impl Clinic {
         id: UserId,
         temporary: &str,
     ) -> Result<(), CreateUserError> {
-        session.require(Permission::ManageUsers)?;
+        self.authorize(session, Permission::ManageUsers)?;
         let mut store = self.lock();
         let user = store.user(id)?.ok_or(ClinicError::UserNotFound)?;
         password::check_rules(temporary, &user.username, &[user.display_name.as_str()])?;
-        let hash = password::hash(temporary);
+        let hash = password::hash(temporary)?;
         store.write(&session.actor(), self.now(), |w| {
             w.set_user_password(id, &hash, true)
         })?;

@@ -33,6 +33,9 @@ pub enum ClinicError {
     /// No such user.
     #[error("user not found")]
     UserNotFound,
+    /// The signed-in account was deactivated (or removed) since signing in.
+    #[error("the signed-in account is no longer active")]
+    AccountInactive,
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -45,6 +48,7 @@ impl UserMessage for ClinicError {
             ClinicError::PatientNotFound => "error.patient.not_found",
             ClinicError::EventNotFound => "error.event.not_found",
             ClinicError::UserNotFound => "error.user.not_found",
+            ClinicError::AccountInactive => "error.session.inactive",
             ClinicError::Store(e) => e.message_key(),
         }
     }

@@ -47,7 +47,7 @@ impl Clinic {
         patient_id: PatientId,
         new: &NewEvent,
     ) -> Result<EventId, RecordEventError> {
-        session.require(Permission::RecordEvents)?;
+        self.authorize(session, Permission::RecordEvents)?;
         let new = new.clone().normalized();
         let mut store = self.lock();
         let patient = store
@@ -83,7 +83,7 @@ impl Clinic {
         id: EventId,
         reason: &str,
     ) -> Result<(), ClinicError> {
-        session.require(Permission::RecordEvents)?;
+        self.authorize(session, Permission::RecordEvents)?;
         let found = self.lock().write(&session.actor(), self.now(), |w| {
             w.mark_event_entered_in_error(id, reason.trim())
         })?;
@@ -96,7 +96,7 @@ impl Clinic {
 
     /// Undoes "entered in error" on an event (the only way to; it travels as an explicit restore).
     pub fn restore_event(&self, session: &Session, id: EventId) -> Result<(), ClinicError> {
-        session.require(Permission::RecordEvents)?;
+        self.authorize(session, Permission::RecordEvents)?;
         let found = self
             .lock()
             .write(&session.actor(), self.now(), |w| w.restore_event(id))?;
@@ -114,7 +114,7 @@ impl Clinic {
         session: &Session,
         id: PatientId,
     ) -> Result<PatientRecord, ClinicError> {
-        session.require(Permission::ViewPatients)?;
+        self.authorize(session, Permission::ViewPatients)?;
         let mut store = self.lock();
         let patient = store.patient(id)?.ok_or(ClinicError::PatientNotFound)?;
         let events = store.patient_events(id)?;

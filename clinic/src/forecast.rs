@@ -272,7 +272,7 @@ impl Clinic {
         session: &Session,
         id: PatientId,
     ) -> Result<PatientForecast, ClinicError> {
-        session.require(Permission::ViewPatients)?;
+        self.authorize(session, Permission::ViewPatients)?;
         let (patient, events) = {
             let store = self.lock();
             let patient = store.patient(id)?.ok_or(ClinicError::PatientNotFound)?;

@@ -114,13 +114,6 @@ impl Session {
             username: self.username.clone(),
         }
     }
-    pub(crate) fn require(&self, permission: Permission) -> Result<(), ClinicError> {
-        if self.may(permission) {
-            Ok(())
-        } else {
-            Err(ClinicError::NotPermitted)
-        }
-    }
 }
 
 /// An open clinic database and the rules around it.
@@ -156,10 +149,11 @@ impl Clinic {
         })
     }
 
-    /// Whether `data_dir` already holds a clinic.
+    /// Whether `data_dir` already holds a clinic (possibly needing the recovery key).
     #[must_use]
     pub fn is_initialized(data_dir: &Path) -> bool {
-        Store::exists(data_dir)
+        // A database whose store.json was lost still counts: the recovery key opens it.
+        Store::exists(data_dir) || Store::needs_recovery(data_dir)
     }
 
     /// First-run setup: creates the encrypted database, the clinic and its first
@@ -196,7 +190,7 @@ impl Clinic {
             username: username.to_owned(),
             display_name: display_name.to_owned(),
             roles: Role::ALL.to_vec(),
-            password_hash: password::hash(&request.admin_password),
+            password_hash: password::hash(&request.admin_password)?,
             password_changed_at: now,
             must_change_password: false,
             failed_attempts: 0,
@@ -273,6 +267,23 @@ impl Clinic {
     #[must_use]
     pub fn today(&self) -> NaiveDate {
         self.now().with_timezone(&Local).date_naive()
+    }
+
+    /// Checks the signed-in user's CURRENT state for a use case: a user
+    /// deactivated, or whose roles were changed, since signing in is held to
+    /// what the store says now, not to the copy taken at sign-in.
+    pub(crate) fn authorize(
+        &self,
+        session: &Session,
+        permission: Permission,
+    ) -> Result<(), ClinicError> {
+        let user = self.lock().user(session.user_id)?;
+        match user {
+            Some(user) if !user.active => Err(ClinicError::AccountInactive),
+            Some(user) if permits(&user.roles, permission) => Ok(()),
+            Some(_) => Err(ClinicError::NotPermitted),
+            None => Err(ClinicError::AccountInactive),
+        }
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, Store> {

@@ -81,16 +81,15 @@ pub fn check_rules(
     Ok(())
 }
 
-/// Hashes a password with a fresh salt.
-#[must_use]
-pub fn hash(password: &str) -> String {
+/// Hashes a password with a fresh salt. A failure of the OS random source is
+/// an error (nothing is saved), never a predictable salt.
+pub fn hash(password: &str) -> Result<String, salal_store::StoreError> {
     let mut salt = [0u8; 16];
-    // The OS random source does not fail on supported systems; a zero salt would
-    // still give a correct (if weaker) hash, so do not lose the user's work over it.
-    if SystemRandom::new().fill(&mut salt).is_err() {
+    SystemRandom::new().fill(&mut salt).map_err(|_| {
         tracing::error!("OS random source failed while salting a password");
-    }
-    hash_with(password, &salt, ITERATIONS)
+        salal_store::StoreError::Database("the operating system's random source failed".to_owned())
+    })?;
+    Ok(hash_with(password, &salt, ITERATIONS))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -120,7 +119,8 @@ fn hash_with(password: &str, salt: &[u8], iterations: u32) -> String {
     format!("pbkdf2-sha256${iterations}${}${}", hex(salt), hex(&out))
 }
 
-/// Whether `password` matches `stored`. A malformed hash matches nothing.
+/// Whether `password` matches `stored`. A malformed hash, or one with fewer
+/// iterations than the policy's, matches nothing.
 #[must_use]
 pub fn verify(password: &str, stored: &str) -> bool {
     let parts: Vec<&str> = stored.split('$').collect();
@@ -132,6 +132,11 @@ pub fn verify(password: &str, stored: &str) -> bool {
     else {
         return false;
     };
+    // A stored count below the policy's is refused, whatever wrote it: a
+    // tampered or downgraded hash must not make guessing cheap.
+    if iterations < ITERATIONS {
+        return false;
+    }
     let Some(rounds) = NonZeroU32::new(iterations) else {
         return false;
     };
@@ -177,11 +182,19 @@ mod tests {
 
     #[test]
     fn hashes_verify_and_differ_by_salt() {
-        let a = hash_with("Tortuga-verde-Sol-42", b"0123456789abcdef", 1000);
+        let a = hash("Tortuga-verde-Sol-42").unwrap();
         assert!(verify("Tortuga-verde-Sol-42", &a));
         assert!(!verify("tortuga-verde-sol-42", &a));
         assert!(!verify("x", "garbage"));
-        let b = hash_with("Tortuga-verde-Sol-42", b"fedcba9876543210", 1000);
+        let b = hash("Tortuga-verde-Sol-42").unwrap();
         assert_ne!(a, b);
+    }
+
+    #[test]
+    fn a_stored_count_below_the_policy_is_refused() {
+        let weak = hash_with("Tortuga-verde-Sol-42", b"0123456789abcdef", 1000);
+        assert!(!verify("Tortuga-verde-Sol-42", &weak));
+        let strong = hash_with("Tortuga-verde-Sol-42", b"0123456789abcdef", ITERATIONS);
+        assert!(verify("Tortuga-verde-Sol-42", &strong));
     }
 }

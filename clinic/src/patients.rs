@@ -17,7 +17,7 @@ impl Clinic {
         query: &str,
         limit: usize,
     ) -> Result<Vec<PatientSummary>, ClinicError> {
-        session.require(Permission::ViewPatients)?;
+        self.authorize(session, Permission::ViewPatients)?;
         let parsed = SearchQuery::parse(query, session.language(), self.today());
         Ok(self
             .lock()
@@ -31,7 +31,7 @@ impl Clinic {
         details: &PatientDetails,
         except: Option<PatientId>,
     ) -> Result<Vec<PatientSummary>, ClinicError> {
-        session.require(Permission::ViewPatients)?;
+        self.authorize(session, Permission::ViewPatients)?;
         let store = self.lock();
         let mut candidates = Vec::new();
         if let Some(birth) = details.birth_date {
@@ -80,7 +80,7 @@ impl Clinic {
         details: &PatientDetails,
         acknowledge_duplicates: bool,
     ) -> Result<PatientId, RegisterPatientError> {
-        session.require(Permission::EditPatients)?;
+        self.authorize(session, Permission::EditPatients)?;
         let details = details.clone().trimmed();
         let problems = details.validate(self.today());
         if !problems.is_empty() {
@@ -107,7 +107,7 @@ impl Clinic {
         id: PatientId,
         edit: &PatientEdit,
     ) -> Result<(), RegisterPatientError> {
-        session.require(Permission::EditPatients)?;
+        self.authorize(session, Permission::EditPatients)?;
         let current = self
             .lock()
             .patient(id)?
@@ -125,7 +125,7 @@ impl Clinic {
         details: &PatientDetails,
         acknowledge_duplicates: bool,
     ) -> Result<(), RegisterPatientError> {
-        session.require(Permission::EditPatients)?;
+        self.authorize(session, Permission::EditPatients)?;
         let details = details.clone().trimmed();
         let problems = details.validate(self.today());
         if !problems.is_empty() {
@@ -154,7 +154,7 @@ impl Clinic {
         id: PatientId,
         consents: &Consents,
     ) -> Result<(), ClinicError> {
-        session.require(Permission::EditPatients)?;
+        self.authorize(session, Permission::EditPatients)?;
         let found = self.lock().write(&session.actor(), self.now(), |w| {
             w.set_consents(id, consents)
         })?;
@@ -247,8 +247,8 @@ impl Clinic {
     ) -> Result<Vec<PatientId>, ImportError> {
         use salal_core::event::{Event, NewEvent};
         use salal_core::ids::EventId;
-        session.require(Permission::EditPatients)?;
-        session.require(Permission::RecordEvents)?;
+        self.authorize(session, Permission::EditPatients)?;
+        self.authorize(session, Permission::RecordEvents)?;
         let today = self.today();
         let mut rows = Vec::with_capacity(batch.len());
         for (row, imported) in batch.iter().enumerate() {

@@ -553,7 +553,7 @@ impl Clinic {
         session: &crate::Session,
         patient: salal_core::ids::PatientId,
     ) -> Result<RecordSyncStates, ClinicError> {
-        session.require(salal_core::user::Permission::ViewPatients)?;
+        self.authorize(session, salal_core::user::Permission::ViewPatients)?;
         let store = self.lock();
         let events = store
             .patient_events(patient)?

@@ -279,6 +279,14 @@ fn admins_manage_users_and_roles_limit_what_each_can_do() {
         .expect("now a clinician too");
     let users = f.clinic.users(&admin).unwrap();
     assert_eq!(users.len(), 2);
+    // Roles taken away while signed in count at once, not at the next sign-in.
+    f.clinic
+        .set_user_roles(&admin, id, &[Role::FrontDesk], true)
+        .unwrap();
+    assert!(matches!(
+        f.clinic.record_event(&clerk, patient, &mmr_today(&f)),
+        Err(RecordEventError::Clinic(ClinicError::NotPermitted))
+    ));
     f.clinic
         .set_user_roles(&admin, id, &[Role::FrontDesk], false)
         .unwrap();
@@ -286,6 +294,13 @@ fn admins_manage_users_and_roles_limit_what_each_can_do() {
         f.clinic.login("frontdesk", "Lluvia-suave-Monte-88"),
         Err(LoginError::AccountDisabled)
     ));
+    // A deactivated user who is still signed in can do nothing more.
+    let refused = f.clinic.search_patients(&clerk, "peña", 10).unwrap_err();
+    assert!(
+        matches!(refused, ClinicError::AccountInactive),
+        "{refused:?}"
+    );
+    assert!(refused.localized(Lang::Es).contains("desactivada"));
 }
 
 #[test]

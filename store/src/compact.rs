@@ -27,6 +27,12 @@ fn codec_error(e: &std::io::Error) -> StoreError {
     StoreError::Decode(format!("event body: {e}"))
 }
 
+/// A UUID stored as 16 bytes.
+pub(crate) fn uuid_from(bytes: &[u8]) -> Result<uuid::Uuid, StoreError> {
+    uuid::Uuid::from_slice(bytes)
+        .map_err(|_| StoreError::Decode("a stored id is not 16 bytes".to_owned()))
+}
+
 /// The stored body of an event's details.
 pub(crate) fn encode_event(details: &NewEvent) -> Result<Vec<u8>, StoreError> {
     let stored = NewEvent {

@@ -77,6 +77,12 @@ fn open_connection(
         r.get::<_, i64>(0)
     })?;
     conn.busy_timeout(std::time::Duration::from_secs(3))?;
+    if create {
+        // Before anything is written (WAL mode writes the header): pages freed
+        // by trimming the outbox go back to the file system
+        // (`Store::reclaim_free_pages`), so the replica shrinks.
+        conn.execute_batch("PRAGMA auto_vacuum = INCREMENTAL;")?;
+    }
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(StoreError::Database(format!(
@@ -206,15 +212,20 @@ impl Store {
             device_id,
             replica,
         };
-        // Leftovers of a setup that died before store.json was written.
-        for suffix in ["", "-wal", "-shm"] {
-            let _ignored_if_absent = std::fs::remove_file(dir.join(format!("{DB_FILE}{suffix}")));
+        // A database without store.json: a setup that died before its end, or
+        // a store.json lost later. Never delete it (the recovery key may open
+        // it): move it aside.
+        if dir.join(DB_FILE).exists() {
+            let aside = format!("{DB_FILE}.set-aside-{}", now.format("%Y%m%dT%H%M%S"));
+            for suffix in ["", "-wal", "-shm"] {
+                let from = dir.join(format!("{DB_FILE}{suffix}"));
+                if from.exists() {
+                    std::fs::rename(&from, dir.join(format!("{aside}{suffix}")))
+                        .map_err(|e| StoreError::io(&from, &e))?;
+                }
+            }
         }
         let mut conn = open_connection(&dir.join(DB_FILE), Some(&key), true)?;
-        // Before the first table: pages freed by trimming the outbox go back
-        // to the file system (`reclaim_free_pages`), so the replica shrinks.
-        conn.execute_batch("PRAGMA auto_vacuum = INCREMENTAL;")
-            .map_err(StoreError::from)?;
         migrate(&mut conn)?;
         let keyring = match Vault::for_store(&info.store_id).save(&key) {
             Ok(()) => KeyringStatus::Saved,
@@ -222,7 +233,15 @@ impl Store {
             Err(other) => return Err(other.into()),
         };
         let mut store = Store::finish_open(conn, dir, info)?;
-        store.write(actor, now, initial)?;
+        if let Err(e) = store.write(actor, now, initial) {
+            // Nothing of this setup was committed: leave no half-made database.
+            drop(store);
+            for suffix in ["", "-wal", "-shm"] {
+                let _ignored_if_absent =
+                    std::fs::remove_file(dir.join(format!("{DB_FILE}{suffix}")));
+            }
+            return Err(e);
+        }
         let info_json = serde_json::to_vec_pretty(&store.info).map_err(StoreError::from)?;
         write_file_durably(&dir.join(INFO_FILE), &info_json)?;
         Ok((store, key.recovery_key(), keyring))
@@ -230,16 +249,46 @@ impl Store {
 
     /// Opens the database in `dir` with the key from the OS keyring.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
-        let info = read_info(dir)?;
+        let info = match read_info(dir) {
+            // store.json is gone but the database is here: only the recovery
+            // key can open it now (it also rebuilds store.json).
+            Err(StoreError::NotInitialized(_)) if dir.join(DB_FILE).is_file() => {
+                return Err(StoreError::KeyMissing);
+            }
+            other => other?,
+        };
         let key = Vault::for_store(&info.store_id).load()?;
         Store::open_with_key(dir, info, &key)
+    }
+
+    /// Whether `dir` holds a database whose `store.json` is missing (the
+    /// recovery key opens it and writes `store.json` again).
+    #[must_use]
+    pub fn needs_recovery(dir: &Path) -> bool {
+        dir.join(DB_FILE).is_file() && !dir.join(INFO_FILE).is_file()
     }
 
     /// Opens the database with the recovery key, and puts the key back in the
     /// OS keyring when one is reachable (so the next start needs no typing).
     pub fn open_with_recovery_key(dir: &Path, recovery_key: &str) -> Result<Store, StoreError> {
-        let info = read_info(dir)?;
         let key = DbKey::from_recovery_key(recovery_key)?;
+        let info = match read_info(dir) {
+            Err(StoreError::NotInitialized(_)) if dir.join(DB_FILE).is_file() => {
+                // The database plus the recovery key are enough: its own copy
+                // of the store facts rebuilds store.json.
+                let conn = open_connection(&dir.join(DB_FILE), Some(&key), false)?;
+                let text: String = conn
+                    .query_row("SELECT value FROM meta WHERE key = 'store_info'", [], |r| {
+                        r.get(0)
+                    })
+                    .map_err(|_| StoreError::NotInitialized(dir.to_path_buf()))?;
+                drop(conn);
+                let info: StoreInfo = serde_json::from_str(&text)?;
+                write_file_durably(&dir.join(INFO_FILE), &serde_json::to_vec_pretty(&info)?)?;
+                info
+            }
+            other => other?,
+        };
         let vault = Vault::for_store(&info.store_id);
         let store = Store::open_with_key(dir, info, &key)?;
         if let Err(e) = vault.save(&key) {
@@ -274,6 +323,13 @@ impl Store {
     }
 
     fn finish_open(conn: Connection, dir: &Path, info: StoreInfo) -> Result<Store, StoreError> {
+        // The database keeps its own copy of store.json's facts, so the file
+        // plus the recovery key are always enough to open it.
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('store_info', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE value <> excluded.value",
+            [serde_json::to_string(&info)?],
+        )?;
         let last: Option<String> = conn
             .query_row("SELECT value FROM meta WHERE key = 'hlc_last'", [], |r| {
                 r.get(0)
@@ -374,8 +430,19 @@ impl Store {
     /// Returns pages freed by trimming to the file system (stores created
     /// with incremental auto-vacuum; a no-op for older ones).
     pub fn reclaim_free_pages(&self) -> Result<(), StoreError> {
-        self.conn.execute_batch("PRAGMA incremental_vacuum;")?;
+        // Each step frees pages; step it to the end.
+        let mut stmt = self.conn.prepare("PRAGMA incremental_vacuum")?;
+        let mut rows = stmt.query([])?;
+        while rows.next()?.is_some() {}
         Ok(())
+    }
+
+    /// An integer pragma's value (for tests of the database's settings).
+    #[doc(hidden)]
+    pub fn pragma_for_test(&self, name: &str) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))?)
     }
 
     /// Sets SQLite's page limit, to exercise the full-disk path in tests.

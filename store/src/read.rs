@@ -187,13 +187,13 @@ impl Store {
     /// A patient's immunization events, oldest first.
     pub fn patient_events(&self, id: PatientId) -> Result<Vec<Event>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, details, entered_in_error, entered_in_error_reason, recorded_by, body
-             FROM events WHERE patient_id = ?1 ORDER BY date, created_at",
+            "SELECT id, legacy_details, entered_in_error, entered_in_error_reason, recorded_by, body
+             FROM events WHERE patient_id = ?1 ORDER BY date, created_ms",
         )?;
-        let rows = stmt.query_map([id.to_string()], |r| {
+        let rows = stmt.query_map([id.as_uuid().as_bytes().as_slice()], |r| {
             Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
+                r.get::<_, Vec<u8>>(0)?,
+                r.get::<_, Option<String>>(1)?,
                 r.get(2)?,
                 r.get(3)?,
                 r.get(4)?,
@@ -203,11 +203,15 @@ impl Store {
         let mut events = Vec::new();
         for row in rows {
             let (event_id, details, entered_in_error, reason, recorded_by, body) = row?;
-            let event_id: EventId = parse(&event_id, "event id")?;
+            let event_id = EventId(crate::compact::uuid_from(&event_id)?);
             events.push(Event {
                 id: event_id,
                 patient_id: id,
-                details: crate::compact::decode_event(event_id, &details, body.as_deref())?,
+                details: crate::compact::decode_event(
+                    event_id,
+                    details.as_deref().unwrap_or_default(),
+                    body.as_deref(),
+                )?,
                 entered_in_error,
                 entered_in_error_reason: reason,
                 recorded_by,
@@ -218,15 +222,17 @@ impl Store {
 
     /// The patient an event belongs to.
     pub fn event_patient(&self, id: EventId) -> Result<Option<PatientId>, StoreError> {
-        let patient: Option<String> = self
+        let patient: Option<Vec<u8>> = self
             .conn
             .query_row(
                 "SELECT patient_id FROM events WHERE id = ?1",
-                [id.to_string()],
+                [id.as_uuid().as_bytes().as_slice()],
                 |r| r.get(0),
             )
             .optional()?;
-        patient.map(|p| parse(&p, "patient id")).transpose()
+        patient
+            .map(|p| crate::compact::uuid_from(&p).map(PatientId))
+            .transpose()
     }
 
     /// Patients born on `date`, with their full details (for duplicate checks).

@@ -226,11 +226,17 @@ impl Store {
             Entity::Dose => "events",
             Entity::User | Entity::Organization => return Ok(RecordSync::Pending),
         };
+        let key: rusqlite::types::Value = if entity == Entity::Dose {
+            let uuid: Uuid = crate::read::parse(id, "dose id")?;
+            rusqlite::types::Value::Blob(uuid.as_bytes().to_vec())
+        } else {
+            rusqlite::types::Value::Text(id.to_owned())
+        };
         let confirmed: Option<i64> = self
             .conn
             .query_row(
                 &format!("SELECT confirmed_ms FROM {table} WHERE id = ?1"),
-                [id],
+                [key],
                 |r| r.get(0),
             )
             .optional()?
@@ -246,27 +252,31 @@ impl Store {
     pub fn export_canonical(&self, out: &mut dyn FnMut(&str)) -> Result<u64, StoreError> {
         let mut n = 0u64;
         let mut stmt = self.conn.prepare(
-            "SELECT id, patient_id, details, entered_in_error, entered_in_error_reason, recorded_by, body
+            "SELECT id, patient_id, legacy_details, entered_in_error, entered_in_error_reason, recorded_by, body
              FROM events ORDER BY id",
         )?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
-            let id: String = r.get(0)?;
-            let patient: String = r.get(1)?;
-            let details: String = r.get(2)?;
+            let id: Vec<u8> = r.get(0)?;
+            let patient: Vec<u8> = r.get(1)?;
+            let details: Option<String> = r.get(2)?;
             let body: Option<Vec<u8>> = r.get(6)?;
-            let event_id: EventId = crate::read::parse(&id, "event id")?;
+            let event_id = EventId(crate::compact::uuid_from(&id)?);
             let event = salal_core::event::Event {
                 id: event_id,
-                patient_id: crate::read::parse(&patient, "patient id")?,
-                details: crate::compact::decode_event(event_id, &details, body.as_deref())?,
+                patient_id: PatientId(crate::compact::uuid_from(&patient)?),
+                details: crate::compact::decode_event(
+                    event_id,
+                    details.as_deref().unwrap_or_default(),
+                    body.as_deref(),
+                )?,
                 entered_in_error: r.get(3)?,
                 entered_in_error_reason: r.get(4)?,
                 recorded_by: r.get(5)?,
             };
             out(&fields::canonical_line(
                 Entity::Dose,
-                &id,
+                &event_id.to_string(),
                 &fields::dose_fields(&event),
             ));
             n += 1;
@@ -530,24 +540,21 @@ impl Writer<'_> {
             let mut stmt = self
                 .tx
                 .prepare_cached("UPDATE events SET confirmed_ms = ?2 WHERE id = ?1")?;
-            stmt.execute(params![event.id.to_string(), confirmed])?;
+            stmt.execute(params![event.id.as_uuid().as_bytes().as_slice(), confirmed])?;
             return Ok(Applied::Unchanged);
         }
         let d = &event.details;
         let body = crate::compact::encode_event(d)?;
         let updated = {
             let mut stmt = self.tx.prepare_cached(
-                "UPDATE events SET patient_id = ?2, kind = ?3, cvx = ?4, date = ?5, lot_number = ?6,
-                    details = '', body = ?7, entered_in_error = ?8, entered_in_error_reason = ?9,
-                    recorded_by = ?10, hlc = ?11, confirmed_ms = ?12 WHERE id = ?1",
+                "UPDATE events SET patient_id = ?2, date = ?3, body = ?4, legacy_details = NULL,
+                    entered_in_error = ?5, entered_in_error_reason = ?6, recorded_by = ?7, hlc = ?8,
+                    confirmed_ms = ?9 WHERE id = ?1",
             )?;
             stmt.execute(params![
-                event.id.to_string(),
-                event.patient_id.to_string(),
-                d.kind.code(),
-                d.cvx,
+                event.id.as_uuid().as_bytes().as_slice(),
+                event.patient_id.as_uuid().as_bytes().as_slice(),
                 d.date.map(|x| x.to_string()).unwrap_or_default(),
-                d.lot_number,
                 body,
                 event.entered_in_error,
                 event.entered_in_error_reason,

@@ -587,13 +587,20 @@ impl<'a> Writer<'a> {
     }
 
     pub(crate) fn stored_event(&self, id: EventId) -> Result<Option<Event>, StoreError> {
-        type Row = (String, String, String, bool, String, Option<Vec<u8>>);
+        type Row = (
+            Vec<u8>,
+            Option<String>,
+            String,
+            bool,
+            String,
+            Option<Vec<u8>>,
+        );
         let row: Option<Row> = {
             let mut stmt = self.tx.prepare_cached(
-                "SELECT patient_id, details, recorded_by, entered_in_error, entered_in_error_reason, body
+                "SELECT patient_id, legacy_details, recorded_by, entered_in_error, entered_in_error_reason, body
                  FROM events WHERE id = ?1",
             )?;
-            stmt.query_row([id.to_string()], |r| {
+            stmt.query_row([id.as_uuid().as_bytes().as_slice()], |r| {
                 Ok((
                     r.get(0)?,
                     r.get(1)?,
@@ -608,8 +615,12 @@ impl<'a> Writer<'a> {
         row.map(|(patient, details, recorded_by, eie, reason, body)| {
             Ok(Event {
                 id,
-                patient_id: crate::read::parse(&patient, "patient id")?,
-                details: crate::compact::decode_event(id, &details, body.as_deref())?,
+                patient_id: PatientId(crate::compact::uuid_from(&patient)?),
+                details: crate::compact::decode_event(
+                    id,
+                    details.as_deref().unwrap_or_default(),
+                    body.as_deref(),
+                )?,
                 entered_in_error: eie,
                 entered_in_error_reason: reason,
                 recorded_by,
@@ -657,22 +668,19 @@ impl<'a> Writer<'a> {
         let d = &event.details;
         let body = crate::compact::encode_event(d)?;
         let mut stmt = self.tx.prepare_cached(
-            "INSERT INTO events (id, patient_id, kind, cvx, date, lot_number, details, body, entered_in_error,
-                entered_in_error_reason, recorded_by, created_at, hlc, confirmed_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, '', ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            "INSERT INTO events (id, patient_id, date, body, entered_in_error, entered_in_error_reason,
+                recorded_by, created_ms, hlc, confirmed_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )?;
         stmt.execute(params![
-            event.id.to_string(),
-            event.patient_id.to_string(),
-            d.kind.code(),
-            d.cvx,
+            event.id.as_uuid().as_bytes().as_slice(),
+            event.patient_id.as_uuid().as_bytes().as_slice(),
             d.date.map(|x| x.to_string()).unwrap_or_default(),
-            d.lot_number,
             body,
             event.entered_in_error,
             event.entered_in_error_reason,
             event.recorded_by,
-            ts(self.now),
+            self.now.timestamp_millis(),
             stamp.to_string(),
             confirmed_ms
         ])?;
@@ -710,7 +718,12 @@ impl<'a> Writer<'a> {
         let stamp = self.stamp()?;
         self.tx.execute(
             "UPDATE events SET entered_in_error = ?2, entered_in_error_reason = ?3, hlc = ?4 WHERE id = ?1",
-            params![id.to_string(), in_error, reason, stamp.to_string()],
+            params![
+                id.as_uuid().as_bytes().as_slice(),
+                in_error,
+                reason,
+                stamp.to_string()
+            ],
         )?;
         let mut fields = Map::new();
         let kind = if in_error {

@@ -425,3 +425,75 @@ fn a_row_and_its_outbox_change_share_one_clock_stamp() {
         1
     );
 }
+
+#[test]
+fn the_database_and_the_recovery_key_are_enough_without_store_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, recovery, _) = Store::create(dir.path()).unwrap();
+    let id = add(&mut store, &patient("Sin", "Archivo", "", (2020, 5, 5)));
+    drop(store);
+    std::fs::remove_file(dir.path().join("store.json")).unwrap();
+    assert!(Store::needs_recovery(dir.path()));
+    // The keyring alone cannot say which key: the recovery key is asked for.
+    assert!(matches!(
+        Store::open(dir.path()).unwrap_err(),
+        StoreError::KeyMissing
+    ));
+    let store = Store::open_with_recovery_key(dir.path(), recovery.as_str()).unwrap();
+    assert!(store.patient(id).unwrap().is_some());
+    drop(store);
+    // store.json is back and the keyring holds the key again.
+    assert!(!Store::needs_recovery(dir.path()));
+    let store = Store::open(dir.path()).unwrap();
+    assert!(store.patient(id).unwrap().is_some());
+    drop(store);
+    // Setting up again never deletes a database it cannot open: it is set aside.
+    std::fs::remove_file(dir.path().join("store.json")).unwrap();
+    let (_fresh, _, _) = Store::create(dir.path()).unwrap();
+    let aside: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().contains("set-aside"))
+        .collect();
+    assert!(!aside.is_empty(), "the old database was kept");
+}
+
+#[test]
+fn trimmed_changes_give_their_space_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, _, _) = Store::create(dir.path()).unwrap();
+    assert_eq!(
+        store.pragma_for_test("auto_vacuum").unwrap(),
+        2,
+        "incremental"
+    );
+    for i in 0..300 {
+        add(
+            &mut store,
+            &patient("Relleno", &format!("Página{i}"), "", (2020, 1, 1)),
+        );
+    }
+    let org = uuid::Uuid::nil();
+    let pending = store.unanswered_changes(10_000, org).unwrap();
+    assert_eq!(pending.len(), 300);
+    let acked = salal_sync::wire::Outcome::Applied { seq: 1 };
+    let answers: Vec<_> = pending.iter().map(|p| (p.seq, &p.change, &acked)).collect();
+    store
+        .write(&Actor::setup(), now(), |w| w.record_answers(&answers))
+        .unwrap();
+    let used = |s: &Store| {
+        s.pragma_for_test("page_count").unwrap() - s.pragma_for_test("freelist_count").unwrap()
+    };
+    let before = store.pragma_for_test("page_count").unwrap();
+    let trimmed = store
+        .write(&Actor::setup(), now() + chrono::Duration::days(40), |w| {
+            w.trim_acknowledged(now() + chrono::Duration::days(1))
+        })
+        .unwrap();
+    assert_eq!(usize::try_from(trimmed).unwrap(), pending.len());
+    store.reclaim_free_pages().unwrap();
+    let after = store.pragma_for_test("page_count").unwrap();
+    assert!(after < before, "pages {before} -> {after}");
+    assert_eq!(store.pragma_for_test("freelist_count").unwrap(), 0);
+    assert!(used(&store) <= after);
+}
