@@ -46,6 +46,9 @@ impl EventKind {
 #[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct EventForm {
+    /// The new event's id (UUID text), chosen when the form opened, so saving
+    /// the same form twice saves one event; empty lets the shell choose.
+    pub id: String,
     /// The patient's id.
     pub patient_id: String,
     /// What kind of event.

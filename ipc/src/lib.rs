@@ -7,7 +7,8 @@
 //! the user's language.
 //!
 //! Start with [`cmd`] (the command names), then the request and result types of
-//! each screen: [`setup`], [`session`], [`patient`], [`dose`], [`forecast`], [`admin`].
+//! each screen: [`setup`], [`session`], [`patient`], [`dose`], [`forecast`], [`admin`], [`sync`].
+//! The shell also pushes events to the UI; their names are in [`event`].
 //! Dates travel as ISO 8601 text (`YYYY-MM-DD`), ids as UUID text.
 
 pub mod admin;
@@ -16,6 +17,7 @@ pub mod forecast;
 pub mod patient;
 pub mod session;
 pub mod setup;
+pub mod sync;
 
 use serde::{Deserialize, Serialize};
 
@@ -59,6 +61,22 @@ pub mod cmd {
     pub const CREATE_USER: &str = "create_user";
     /// Change a user's roles (administrators).
     pub const SET_USER_ROLES: &str = "set_user_roles";
+    /// [`crate::sync::SyncStatusView`] now (later ones arrive as [`crate::event::SYNC_STATUS`]).
+    pub const SYNC_STATUS: &str = "sync_status";
+    /// Sync with the registry now (the result arrives as events).
+    pub const SYNC_NOW: &str = "sync_now";
+    /// [`crate::sync::RecordSyncStates`] of a patient's record.
+    pub const RECORD_SYNC_STATES: &str = "record_sync_states";
+    /// Link this computer to a registry (administrators).
+    pub const ENROLL: &str = "enroll";
+}
+
+/// The names of the events the shell sends the UI unasked.
+pub mod event {
+    /// A running sync's [`crate::sync::SyncProgressView`].
+    pub const SYNC_PROGRESS: &str = "sync-progress";
+    /// [`crate::sync::SyncStatusView`], when a sync starts and ends and when local changes wait.
+    pub const SYNC_STATUS: &str = "sync-status";
 }
 
 /// A language the interface speaks (same codes as `salal_core::i18n::Lang`).

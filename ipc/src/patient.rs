@@ -68,6 +68,10 @@ pub struct PatientForm {
 /// Register a patient; the second attempt acknowledges the likely duplicates.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct RegisterRequest {
+    /// The new patient's id (UUID text), chosen when the form opened, so saving
+    /// the same form twice registers one patient; empty lets the shell choose.
+    #[serde(default)]
+    pub id: String,
     /// The form.
     pub patient: PatientForm,
     /// "Register anyway": the clerk saw the candidates and they are someone else.

@@ -149,7 +149,15 @@ fn is_key(text: &str) -> bool {
 }
 
 /// Tokens that are not language: keyboard key names, code systems, format strings.
-const NOT_LANGUAGE: &[&str] = &["Enter", "Escape", "ArrowDown", "ArrowUp", "F2", "NCIT"];
+const NOT_LANGUAGE: &[&str] = &[
+    "Enter",
+    "Escape",
+    "ArrowDown",
+    "ArrowUp",
+    "F2",
+    "F9",
+    "NCIT",
+];
 
 /// Whether a literal reads like words for a person (a capital letter or a
 /// non-ASCII letter), rather than a CSS class, an id, a code or punctuation.

@@ -4,7 +4,7 @@
 
 use crate::errors::{CmdResult, bad_id, ui_error};
 use chrono::NaiveDate;
-use salal_clinic::{EventView, Session};
+use salal_clinic::{EventView, RecordSync, Session, SyncStatus};
 use salal_core::codes::{Code, CodeSets, Table};
 use salal_core::consent::{Consents, Mailings, RegistryParticipation};
 use salal_core::event::{EventKind, NewEvent, VisGiven};
@@ -15,6 +15,10 @@ use salal_core::user::{Permission, Role};
 use salal_ipc::dose::{EventForm, EventKind as WireKind, EventRow};
 use salal_ipc::patient::{ConsentView, PatientForm, PatientRecord, PatientRow, VaccineGroupRows};
 use salal_ipc::session::SessionInfo;
+use salal_ipc::sync::{
+    Bilingual, EventSyncRow, RecordSyncStates as RecordSyncStatesWire, RecordSyncView,
+    SyncStatusView,
+};
 use salal_ipc::{CodeItem, CodeLists, Lang as WireLang};
 use std::str::FromStr;
 
@@ -60,6 +64,64 @@ pub(crate) fn event_id(text: &str, lang: Lang) -> CmdResult<EventId> {
 
 pub(crate) fn user_id(text: &str, lang: Lang) -> CmdResult<UserId> {
     parse_id(text, lang)
+}
+
+/// The id a form chose for the record it creates; empty when it chose none.
+pub(crate) fn new_id<T: FromStr>(text: &str, lang: Lang) -> CmdResult<Option<T>> {
+    if text.trim().is_empty() {
+        Ok(None)
+    } else {
+        parse_id(text, lang).map(Some)
+    }
+}
+
+fn bilingual((en, es): (String, String)) -> Bilingual {
+    Bilingual { en, es }
+}
+
+/// The status bar's sync state.
+pub(crate) fn sync_status_view(status: &SyncStatus, syncing: bool) -> SyncStatusView {
+    SyncStatusView {
+        enrolled: status.registry_url.is_some(),
+        registry_url: status.registry_url.clone().unwrap_or_default(),
+        last_success: status.last_success.map(|t| t.to_rfc3339()),
+        waiting: status.waiting,
+        rejected: status.rejected,
+        last_error: status.last_error.clone().map(bilingual),
+        syncing,
+    }
+}
+
+fn record_sync_view(state: &RecordSync) -> RecordSyncView {
+    match state {
+        RecordSync::Pending => RecordSyncView::Pending,
+        RecordSync::Confirmed { at } => RecordSyncView::Confirmed {
+            at: at.to_rfc3339(),
+        },
+        RecordSync::Rejected {
+            code,
+            message_en,
+            message_es,
+        } => RecordSyncView::Rejected {
+            code: code.clone(),
+            message: bilingual((message_en.clone(), message_es.clone())),
+        },
+    }
+}
+
+/// A record's sync states for the record screen.
+pub(crate) fn record_sync_states(states: &salal_clinic::RecordSyncStates) -> RecordSyncStatesWire {
+    RecordSyncStatesWire {
+        patient: record_sync_view(&states.patient),
+        events: states
+            .events
+            .iter()
+            .map(|(id, state)| EventSyncRow {
+                event_id: id.to_string(),
+                state: record_sync_view(state),
+            })
+            .collect(),
+    }
 }
 
 /// An optional ISO date; the UI sends only ISO text, so anything else is its bug
@@ -169,6 +231,7 @@ pub(crate) fn new_event(
     lang: Lang,
 ) -> CmdResult<(PatientId, NewEvent)> {
     let patient = patient_id(&form.patient_id, lang)?;
+    let id = new_id(&form.id, lang)?;
     let kind = kind_from_wire(form.kind);
     let date = iso_date(&form.date, "date", lang)?;
     let lot_expiration = iso_date(&form.lot_expiry, "lot_expiry", lang)?;
@@ -199,7 +262,7 @@ pub(crate) fn new_event(
         _ => String::new(),
     };
     let event = NewEvent {
-        id: None,
+        id,
         kind,
         cvx: keep(&form.cvx, kind != EventKind::EvidenceOfImmunity),
         date,

@@ -4,7 +4,7 @@
 //! time); the UI calls the commands in [`commands`], which call `salal_clinic`
 //! and nothing lower, and answer with the wire types of `salal_ipc`. Start with
 //! [`shell`] (the state: where the data lives, the open clinic, who is signed
-//! in), then [`errors`] (how every failure becomes a typed, translated
+//! in) and [`sync`] (the background sync with the registry), then [`errors`] (how every failure becomes a typed, translated
 //! `IpcError`) and [`convert`] (wire ↔ domain).
 //!
 //! Command line: `salal-clinic [--data-dir DIR]`. Without it the data lives in
@@ -18,6 +18,7 @@ mod commands;
 mod convert;
 mod errors;
 mod shell;
+mod sync;
 
 use std::path::PathBuf;
 use tauri::Manager;
@@ -31,6 +32,9 @@ fn main() {
                 None => app.path().app_data_dir()?,
             };
             app.manage(shell::Shell::new(data_dir));
+            let sync = sync::SyncHandle::default();
+            app.manage(sync.clone());
+            sync::start(app.handle().clone(), sync)?;
             #[cfg(target_os = "linux")]
             if let Some(window) = app.get_webview_window("main") {
                 window.with_webview(lean_webview)?;
@@ -57,6 +61,10 @@ fn main() {
             commands::admin::list_users,
             commands::admin::create_user,
             commands::admin::set_user_roles,
+            commands::sync::sync_status,
+            commands::sync::sync_now,
+            commands::sync::record_sync_states,
+            commands::sync::enroll,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

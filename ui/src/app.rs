@@ -8,15 +8,17 @@ use crate::i18n::{from_wire, t};
 use crate::screens::{
     change_password::ChangePassword, dose_form::DoseForm, login::Login,
     patient_form::PatientFormScreen, patient_record::PatientRecordScreen, recover::Recover,
-    search::Search, setup::Setup, status_bar::StatusBar, users::Users,
+    registry::Registry, search::Search, setup::Setup, status_bar::StatusBar, status_bar::sync_now,
+    users::Users,
 };
-use crate::transport::call;
+use crate::transport::{call, listen};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use salal_core::i18n::Lang;
 use salal_ipc::session::SessionInfo;
 use salal_ipc::setup::{AppStatus, ClinicState};
-use salal_ipc::{CodeLists, cmd};
+use salal_ipc::sync::{SyncProgressView, SyncStatusView};
+use salal_ipc::{CodeLists, cmd, event};
 
 /// What the main area shows.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -45,6 +47,8 @@ pub(crate) enum Screen {
     RecordDose { patient_id: String },
     /// Users and roles.
     Users,
+    /// The link to the registry (administrators).
+    Registry,
 }
 
 /// State every screen can reach, all `Copy` signals.
@@ -64,6 +68,10 @@ pub(crate) struct AppState {
     pub(crate) notice: RwSignal<Option<String>>,
     /// Whether this is the demo clinic.
     pub(crate) demo: RwSignal<bool>,
+    /// Where this computer stands with the registry (set by the shell's events).
+    pub(crate) sync: RwSignal<SyncStatusView>,
+    /// The running sync's progress, while one runs.
+    pub(crate) sync_progress: RwSignal<Option<SyncProgressView>>,
 }
 
 impl AppState {
@@ -83,7 +91,18 @@ impl AppState {
                 codes.set(lists);
             }
         });
+        self.refresh_sync();
         self.go(Screen::Search);
+    }
+
+    /// Asks the shell where sync stands (later changes arrive as events).
+    pub(crate) fn refresh_sync(&self) {
+        let sync = self.sync;
+        spawn_local(async move {
+            if let Ok(status) = call::<_, SyncStatusView>(cmd::SYNC_STATUS, &()).await {
+                sync.set(status);
+            }
+        });
     }
 }
 
@@ -103,9 +122,22 @@ pub(crate) fn App() -> impl IntoView {
         codes: RwSignal::new(CodeLists::default()),
         notice: RwSignal::new(None),
         demo: RwSignal::new(false),
+        sync: RwSignal::new(SyncStatusView::default()),
+        sync_progress: RwSignal::new(None),
     };
     provide_context(app);
     crate::i18n::init(app.lang);
+
+    // The shell's background sync reports here, unasked.
+    listen(event::SYNC_STATUS, move |status: SyncStatusView| {
+        if !status.syncing {
+            app.sync_progress.set(None);
+        }
+        app.sync.set(status);
+    });
+    listen(event::SYNC_PROGRESS, move |progress: SyncProgressView| {
+        app.sync_progress.set(Some(progress));
+    });
 
     spawn_local(async move {
         match call::<_, AppStatus>(cmd::APP_STATUS, &()).await {
@@ -117,21 +149,35 @@ pub(crate) fn App() -> impl IntoView {
                     ClinicState::NotSetUp => app.go(Screen::Setup),
                     ClinicState::NeedsRecoveryKey => app.go(Screen::Recover),
                     ClinicState::Unavailable { message } => app.go(Screen::Unavailable(message)),
-                    ClinicState::Ready => match status.session {
-                        Some(session) => app.signed_in(session),
-                        None => app.go(Screen::Login),
-                    },
+                    ClinicState::Ready => {
+                        app.refresh_sync();
+                        match status.session {
+                            Some(session) => app.signed_in(session),
+                            None => app.go(Screen::Login),
+                        }
+                    }
                 }
             }
             Err(error) => app.go(Screen::Unavailable(crate::widgets::error_text(&error))),
         }
     });
 
-    // F2 anywhere: back to patient search, the home screen (once signed in).
+    // Once signed in, anywhere: F2 back to patient search (the home screen),
+    // F9 sync with the registry now.
     let shortcut = window_event_listener(leptos::ev::keydown, move |ev| {
-        if ev.key() == "F2" && app.session.with_untracked(Option::is_some) {
-            ev.prevent_default();
-            app.go(Screen::Search);
+        if app.session.with_untracked(Option::is_none) {
+            return;
+        }
+        match ev.key().as_str() {
+            "F2" => {
+                ev.prevent_default();
+                app.go(Screen::Search);
+            }
+            "F9" => {
+                ev.prevent_default();
+                sync_now(app);
+            }
+            _ => {}
         }
     });
     on_cleanup(move || shortcut.remove());
@@ -177,6 +223,9 @@ fn Nav() -> impl IntoView {
                     <button id="nav-users" class="link" on:click=move |_| app.go(Screen::Users)>
                         {t("ui.nav.users")}
                     </button>
+                    <button id="nav-registry" class="link" on:click=move |_| app.go(Screen::Registry)>
+                        {t("ui.nav.registry")}
+                    </button>
                 </Show>
             </nav>
         </Show>
@@ -211,5 +260,6 @@ fn render(screen: Screen) -> AnyView {
         Screen::Record { id } => view! { <PatientRecordScreen id=id/> }.into_any(),
         Screen::RecordDose { patient_id } => view! { <DoseForm patient_id=patient_id/> }.into_any(),
         Screen::Users => view! { <Users/> }.into_any(),
+        Screen::Registry => view! { <Registry/> }.into_any(),
     }
 }

@@ -81,3 +81,23 @@ pub(crate) fn t_key(key: &str) -> String {
 pub(crate) fn t_args_tracked(key: &str, args: &[(&str, String)]) -> String {
     core_i18n::tr_args(lang_signal().get(), key, args)
 }
+
+/// A moment from the wire (RFC 3339) as the language writes a date, with the
+/// local time of day (unchanged if it is not a moment).
+pub(crate) fn moment_text(lang: Lang, rfc3339: &str) -> String {
+    let at = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(rfc3339));
+    if at.get_time().is_nan() {
+        return rfc3339.to_owned();
+    }
+    let (y, m, d) = (at.get_full_year(), at.get_month() + 1, at.get_date());
+    let date = i32::try_from(y)
+        .ok()
+        .and_then(|y| NaiveDate::from_ymd_opt(y, m, d))
+        .map_or_else(String::new, |d| date_text(lang, d));
+    format!("{date} {:02}:{:02}", at.get_hours(), at.get_minutes())
+}
+
+/// A message that came in both languages, in the current one (tracked).
+pub(crate) fn bilingual_tracked(message: &salal_ipc::sync::Bilingual) -> String {
+    message.get(to_wire(lang_signal().get())).to_owned()
+}

@@ -1,4 +1,6 @@
-//! The one module that talks to the desktop shell: `window.__TAURI__.core.invoke`.
+//! The one module that talks to the desktop shell: `window.__TAURI__.core.invoke`
+//! for commands, and `window.__TAURI__.event.listen` for what the shell sends
+//! unasked (sync progress and status, see `salal_ipc::event`).
 //!
 //! Every command takes one argument, `req`, and answers `Result<T, IpcError>`.
 //! A rejected call carries the shell's typed error; anything else (a call the
@@ -18,6 +20,30 @@ use wasm_bindgen::prelude::*;
 extern "C" {
     #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], js_name = invoke, catch)]
     async fn tauri_invoke(cmd: &str, args: JsValue) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "event"], js_name = listen, catch)]
+    async fn tauri_listen(
+        event: &str,
+        handler: &Closure<dyn FnMut(JsValue)>,
+    ) -> Result<JsValue, JsValue>;
+}
+
+/// Calls `on` with the payload of every `event` the shell emits, for as long
+/// as the window is open. A payload that does not decode is skipped.
+pub(crate) fn listen<T: DeserializeOwned + 'static>(event: &'static str, on: impl Fn(T) + 'static) {
+    let handler = Closure::<dyn FnMut(JsValue)>::new(move |message: JsValue| {
+        let payload =
+            js_sys::Reflect::get(&message, &JsValue::from_str("payload")).unwrap_or(JsValue::NULL);
+        if let Ok(value) = serde_wasm_bindgen::from_value(payload) {
+            on(value);
+        }
+    });
+    wasm_bindgen_futures::spawn_local(async move {
+        if tauri_listen(event, &handler).await.is_ok() {
+            // The listener lives as long as the page: its handler must too.
+            handler.forget();
+        }
+    });
 }
 
 /// The code for failures that are not the shell's typed errors.

@@ -1,11 +1,63 @@
 //! Small pieces every screen uses: labelled fields, pick lists, the error
-//! banner and the progress indicator.
+//! banner, the progress indicator, and [`Submit`], the one way a form saves.
 
 use crate::i18n::{t, t_now};
 use crate::transport::UNEXPECTED;
 use leptos::html::Input;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use salal_ipc::{CodeItem, IpcError};
+use std::future::Future;
+
+/// A form's save: at most one at a time (a second press of Enter or Save
+/// while one runs does nothing), and its error shown in the form's
+/// [`ErrorBanner`]. What was typed stays as it is when the save fails, so
+/// pressing Save again retries it (forms that create a record send the id
+/// they chose when they opened, which makes the retry safe).
+#[derive(Clone, Copy)]
+pub(crate) struct Submit {
+    /// Set while the save runs (disables the submit button).
+    pub(crate) busy: RwSignal<bool>,
+    /// The last error.
+    pub(crate) error: RwSignal<Option<IpcError>>,
+}
+
+impl Submit {
+    pub(crate) fn new() -> Submit {
+        Submit {
+            busy: RwSignal::new(false),
+            error: RwSignal::new(None),
+        }
+    }
+
+    /// Unless a save is running: `prepare` checks the form (its error is
+    /// shown, nothing is sent) and answers the work, which then runs with
+    /// the form busy.
+    pub(crate) fn run<F>(self, prepare: impl FnOnce() -> Result<F, IpcError>)
+    where
+        F: Future<Output = Result<(), IpcError>> + 'static,
+    {
+        if self.busy.get_untracked() {
+            return;
+        }
+        let work = match prepare() {
+            Ok(work) => work,
+            Err(e) => {
+                self.error.set(Some(e));
+                return;
+            }
+        };
+        // Set before the work is spawned: a second submit in the same tick sees it.
+        self.busy.set(true);
+        self.error.set(None);
+        spawn_local(async move {
+            if let Err(e) = work.await {
+                self.error.try_set(Some(e));
+            }
+            self.busy.try_set(false);
+        });
+    }
+}
 
 /// A labelled text input bound to a signal.
 #[component]

@@ -9,3 +9,4 @@ pub(crate) mod forecast;
 pub(crate) mod patients;
 pub(crate) mod session;
 pub(crate) mod setup;
+pub(crate) mod sync;

@@ -1,11 +1,13 @@
 //! Patients: search, register, edit, the record, consent choices.
 
 use crate::convert::{
-    consents, patient_details, patient_id, patient_record as record_wire, patient_row,
+    consents, new_id, patient_details, patient_id, patient_record as record_wire, patient_row,
 };
 use crate::errors::{CmdResult, to_ipc};
 use crate::shell::Shell;
+use crate::sync::SyncHandle;
 use salal_clinic::RegisterPatientError;
+use salal_core::ids::PatientId;
 use salal_ipc::patient::{
     ConsentRequest, PatientRecord, PatientRow, RecordRequest, RegisterOutcome, RegisterRequest,
     SearchRequest, UpdateRequest,
@@ -30,16 +32,26 @@ pub(crate) fn search_patients(
 }
 
 /// Registers a patient, or lists the likely duplicates and saves nothing.
+/// The form's id makes a repeated save (double submit, retry) a no-op.
 #[tauri::command(async)]
 pub(crate) fn register_patient(
     shell: State<'_, Shell>,
+    sync: State<'_, SyncHandle>,
     req: RegisterRequest,
 ) -> CmdResult<RegisterOutcome> {
     let (clinic, session) = shell.signed_in()?;
     let lang = shell.lang();
     let details = patient_details(&req.patient, lang)?;
-    match clinic.register_patient(&session, &details, req.acknowledge_duplicates) {
-        Ok(id) => Ok(RegisterOutcome::Registered { id: id.to_string() }),
+    let ack = req.acknowledge_duplicates;
+    let registered = match new_id::<PatientId>(&req.id, lang)? {
+        Some(id) => clinic.register_patient_as(&session, id, &details, ack),
+        None => clinic.register_patient(&session, &details, ack),
+    };
+    match registered {
+        Ok(id) => {
+            sync.changed();
+            Ok(RegisterOutcome::Registered { id: id.to_string() })
+        }
         Err(RegisterPatientError::LikelyDuplicates(candidates)) => {
             Ok(RegisterOutcome::LikelyDuplicates {
                 candidates: candidates.iter().map(patient_row).collect(),
@@ -51,14 +63,20 @@ pub(crate) fn register_patient(
 
 /// Saves edits to a patient's demographics (the clerk is editing a known patient).
 #[tauri::command(async)]
-pub(crate) fn update_patient(shell: State<'_, Shell>, req: UpdateRequest) -> CmdResult<()> {
+pub(crate) fn update_patient(
+    shell: State<'_, Shell>,
+    sync: State<'_, SyncHandle>,
+    req: UpdateRequest,
+) -> CmdResult<()> {
     let (clinic, session) = shell.signed_in()?;
     let lang = shell.lang();
     let id = patient_id(&req.id, lang)?;
     let details = patient_details(&req.patient, lang)?;
     clinic
         .update_patient(&session, id, &details, true)
-        .map_err(|e| to_ipc(&e, lang))
+        .map_err(|e| to_ipc(&e, lang))?;
+    sync.changed();
+    Ok(())
 }
 
 /// A patient's record.
@@ -78,7 +96,11 @@ pub(crate) fn patient_record(
 
 /// Records the consent choices.
 #[tauri::command(async)]
-pub(crate) fn set_consent(shell: State<'_, Shell>, req: ConsentRequest) -> CmdResult<()> {
+pub(crate) fn set_consent(
+    shell: State<'_, Shell>,
+    sync: State<'_, SyncHandle>,
+    req: ConsentRequest,
+) -> CmdResult<()> {
     let (clinic, session) = shell.signed_in()?;
     let lang = shell.lang();
     let id = patient_id(&req.patient_id, lang)?;
@@ -93,5 +115,7 @@ pub(crate) fn set_consent(shell: State<'_, Shell>, req: ConsentRequest) -> CmdRe
     );
     clinic
         .set_consents(&session, id, &wanted)
-        .map_err(|e| to_ipc(&e, lang))
+        .map_err(|e| to_ipc(&e, lang))?;
+    sync.changed();
+    Ok(())
 }

@@ -217,6 +217,22 @@ impl App {
         Ok(!self.driver().find_all(By::Id(id)).await?.is_empty())
     }
 
+    /// How many elements match the CSS selector now.
+    pub async fn count(&self, css: &str) -> TestResult<usize> {
+        Ok(self.driver().find_all(By::Css(css)).await?.len())
+    }
+
+    /// Runs an asynchronous script in the page (it calls `arguments[arguments.length - 1]`
+    /// with its answer), for steps a person cannot take, such as a retried request.
+    pub async fn script(&self, js: &str) -> TestResult<serde_json::Value> {
+        Ok(self
+            .driver()
+            .execute_async(js, Vec::new())
+            .await?
+            .json()
+            .clone())
+    }
+
     /// The text of the whole page.
     pub async fn page_text(&self) -> TestResult<String> {
         Ok(self.driver().find(By::Tag("body")).await?.text().await?)

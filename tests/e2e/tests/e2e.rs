@@ -273,3 +273,135 @@ async fn mistakes_are_explained_and_nothing_partial_is_saved() -> TestResult {
     app.shot("record-still-empty").await?;
     app.quit().await
 }
+
+/// A dose form saved twice (Enter pressed twice, the form submitted twice in
+/// one go, a request retried with the same id) saves one dose; with no
+/// registry the status bar says so in both languages, and the record shows
+/// every record as pending sync.
+#[tokio::test]
+async fn one_save_per_form_and_sync_state_offline() -> TestResult {
+    let mut app = App::launch("sync").await?;
+    set_up(&mut app, "Valle Verde Clinic").await?;
+    app.wait_text("status-sync", "Not linked to a registry")
+        .await?;
+    sign_in(&mut app).await?;
+    app.wait_text("status-sync", "Not linked to a registry")
+        .await?;
+    assert!(
+        !app.exists("sync-now").await?,
+        "no Sync now button without a registry"
+    );
+    app.shot("status-not-linked").await?;
+    app.choose("language-select", "es").await?;
+    app.wait_text("status-sync", "Sin vínculo con un registro")
+        .await?;
+    app.shot("estado-sin-vinculo").await?;
+    app.choose("language-select", "en").await?;
+    app.wait_text("status-sync", "Not linked to a registry")
+        .await?;
+
+    register(
+        &mut app,
+        "Ruiz Elena",
+        "Elena",
+        "Ruiz",
+        "Soto",
+        "05/12/2021",
+    )
+    .await?;
+    app.wait_text("record-sync", "Pending sync").await?;
+
+    // Enter twice in a row on the dose form.
+    fill_dose(&mut app, "TWICE-1", None).await?;
+    let enter = char::from(Key::Enter);
+    app.keys("event-lot", format!("{enter}{enter}")).await?;
+    app.wait_text("events", "TWICE-1").await?;
+
+    // The form submitted twice in the same moment (a double click that beats the button's disabling).
+    fill_dose(&mut app, "TWICE-2", None).await?;
+    app.script(
+        "const done = arguments[arguments.length - 1];\
+         const form = document.querySelector('#dose-screen form');\
+         form.requestSubmit(); form.requestSubmit(); done(true);",
+    )
+    .await?;
+    app.wait_text("events", "TWICE-2").await?;
+
+    // A save retried with the same id (as after a timeout) is saved once.
+    let ids = app
+        .script(
+            "const done = arguments[arguments.length - 1];\
+             const invoke = window.__TAURI__.core.invoke;\
+             (async () => {\
+               const status = new Promise(resolve => {\
+                 window.__TAURI__.event.listen('sync-status', e => resolve(e.payload));\
+                 setTimeout(() => resolve(null), 10000);\
+               });\
+               const rows = await invoke('search_patients', { req: { query: 'Ruiz', limit: 5 } });\
+               const req = { id: crypto.randomUUID(), patient_id: rows[0].id, kind: 'historical',\
+                             cvx: '03', date: '2022-06-01', lot_number: 'RETRY-1' };\
+               const first = await invoke('record_event', { req });\
+               const again = await invoke('record_event', { req });\
+               done([first.id, again.id, req.id, await status]);\
+             })().catch(e => done(['failed', JSON.stringify(e)]));",
+        )
+        .await?;
+    assert_eq!(ids[0], ids[2], "the shell saved the form's id: {ids}");
+    assert_eq!(ids[1], ids[2], "the retry answered the same id: {ids}");
+    // The save told the UI, unasked, how many changes wait (no registry: not enrolled).
+    let status = &ids[3];
+    assert_eq!(status["enrolled"], false, "{status}");
+    assert!(
+        status["waiting"].as_u64().is_some_and(|n| n >= 3),
+        "the patient and the doses wait to be sent: {status}"
+    );
+
+    // Reopen the record (any late second save would show now): one row per form.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    app.click("record-edit").await?;
+    app.wait_for("patient-form-screen").await?;
+    app.click("patient-cancel").await?;
+    let events = app.wait_text("events", "RETRY-1").await?;
+    assert_eq!(app.count("#events tr.event").await?, 3, "{events}");
+    for lot in ["TWICE-1", "TWICE-2", "RETRY-1"] {
+        assert_eq!(events.matches(lot).count(), 1, "{lot} once: {events}");
+    }
+    // Each dose and the patient wait for a registry.
+    app.wait_text("record-sync", "Pending sync").await?;
+    app.wait_text("events", "Pending sync").await?;
+    assert_eq!(
+        app.count("#events td.event-sync .sync-badge.pending")
+            .await?,
+        3
+    );
+    app.shot("record-pending").await?;
+    app.script(
+        "const done = arguments[arguments.length - 1];\
+         document.getElementById('events').scrollIntoView(); done(true);",
+    )
+    .await?;
+    app.shot("record-pending-doses").await?;
+    app.choose("language-select", "es").await?;
+    app.wait_text("events", "Pendiente de sincronizar").await?;
+    app.shot("registro-pendiente").await?;
+    app.choose("language-select", "en").await?;
+
+    // The administrator's registry screen: clear errors before anything is sent.
+    app.click("nav-registry").await?;
+    app.wait_for("registry-screen").await?;
+    app.shot("registry-enroll").await?;
+    app.fill("enroll-url", "http://registry.example.org")
+        .await?;
+    app.fill("enroll-code", "SALAL1-nothing").await?;
+    app.click("enroll-submit").await?;
+    app.wait_text("error-banner", "https://").await?;
+    app.fill("enroll-url", "https://127.0.0.1:9").await?;
+    app.fill("enroll-code", "not a code").await?;
+    app.keys("enroll-code", Key::Enter).await?;
+    app.wait_text("error-banner", "not a Salal enrollment code")
+        .await?;
+    app.shot("registry-bad-code").await?;
+    app.wait_text("status-sync", "Not linked to a registry")
+        .await?;
+    app.quit().await
+}

@@ -1,15 +1,17 @@
 //! Record an immunization event: a dose given here (the default), a historical
 //! dose, a refusal, a contraindication or evidence of immunity. The date starts
 //! as today; the vaccine is picked by typing its name or CVX code.
+//!
+//! The form chooses the new event's id when it opens: a double submit or a
+//! retry after a failed save sends the same id, and the shell saves one event.
 
 use crate::app::{Screen, state};
 use crate::dates;
 use crate::i18n::{date_text, t, t_key, t_now};
 use crate::transport::call;
-use crate::widgets::{CodeSelect, ErrorBanner, SubmitRow, TextField};
+use crate::widgets::{CodeSelect, ErrorBanner, Submit, SubmitRow, TextField};
 use leptos::html::Select;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use salal_ipc::dose::{EventForm, EventKind, EventSaved};
 use salal_ipc::{CodeItem, IpcError, cmd};
 
@@ -40,9 +42,29 @@ pub(crate) fn DoseForm(patient_id: String) -> impl IntoView {
     let refusal = RwSignal::new(String::new());
     let contraindication = RwSignal::new(String::new());
     let immunity = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<IpcError>);
-    let busy = RwSignal::new(false);
+    let submit_state = Submit::new();
+    let (error, busy) = (submit_state.error, submit_state.busy);
+    // This form's event, whatever happens to the first save.
+    let event_id = StoredValue::new(crate::ids::new_id());
     let patient_id = StoredValue::new(patient_id);
+    let fields = DoseFields {
+        kind,
+        cvx,
+        date,
+        lot,
+        expiry,
+        site,
+        route,
+        amount,
+        vis_given,
+        vfc,
+        funding,
+        provider,
+        source_note,
+        refusal,
+        contraindication,
+        immunity,
+    };
     let kind_ref = NodeRef::<Select>::new();
     Effect::new(move |_| {
         if let Some(select) = kind_ref.get() {
@@ -58,67 +80,20 @@ pub(crate) fn DoseForm(patient_id: String) -> impl IntoView {
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if busy.get_untracked() {
-            return;
-        }
-        let lang = app.lang.get_untracked();
-        let iso = |text: String, field: &str, key: &str| -> Result<String, IpcError> {
-            if text.trim().is_empty() {
-                return Ok(String::new());
-            }
-            dates::parse(lang, &text)
-                .map(|d| d.format("%Y-%m-%d").to_string())
-                .ok_or_else(|| IpcError::new("form.bad_date", t_now(key)).with_field(field))
-        };
-        let form = (|| -> Result<EventForm, IpcError> {
-            Ok(EventForm {
-                patient_id: patient_id.get_value(),
-                kind: kind.get_untracked(),
-                cvx: cvx.get_untracked(),
-                date: iso(date.get_untracked(), "date", "ui.error.bad_event_date")?,
-                lot_number: lot.get_untracked(),
-                lot_expiry: iso(
-                    expiry.get_untracked(),
-                    "lot_expiry",
-                    "ui.error.bad_expiry_date",
-                )?,
-                mvx: String::new(),
-                site: site.get_untracked(),
-                route: route.get_untracked(),
-                amount_ml: amount.get_untracked(),
-                vis_given: vis_given.get_untracked(),
-                vfc_eligibility: vfc.get_untracked(),
-                funding_source: funding.get_untracked(),
-                administering_provider: provider.get_untracked(),
-                source_note: source_note.get_untracked(),
-                refusal_reason: refusal.get_untracked(),
-                contraindication: contraindication.get_untracked(),
-                immunity: immunity.get_untracked(),
-            })
-        })();
-        let form = match form {
-            Ok(form) => form,
-            Err(e) => {
-                error.set(Some(e));
-                return;
-            }
-        };
-        busy.set(true);
-        error.set(None);
-        spawn_local(async move {
-            match call::<_, EventSaved>(cmd::RECORD_EVENT, &form).await {
-                Ok(saved) => {
-                    let mut notice = t_now("ui.event.saved");
-                    for warning in saved.warnings {
-                        notice.push(' ');
-                        notice.push_str(&warning);
-                    }
-                    back();
-                    app.notice.set(Some(notice));
+        submit_state.run(move || {
+            let lang = app.lang.get_untracked();
+            let form = read_form(&fields, lang, patient_id.get_value(), event_id.get_value())?;
+            Ok(async move {
+                let saved = call::<_, EventSaved>(cmd::RECORD_EVENT, &form).await?;
+                let mut notice = t_now("ui.event.saved");
+                for warning in saved.warnings {
+                    notice.push(' ');
+                    notice.push_str(&warning);
                 }
-                Err(e) => error.set(Some(e)),
-            }
-            busy.try_set(false);
+                back();
+                app.notice.set(Some(notice));
+                Ok(())
+            })
         });
     };
 
@@ -202,6 +177,69 @@ pub(crate) fn DoseForm(patient_id: String) -> impl IntoView {
             </form>
         </section>
     }
+}
+
+/// The form's fields.
+#[derive(Clone, Copy)]
+struct DoseFields {
+    kind: RwSignal<EventKind>,
+    cvx: RwSignal<String>,
+    date: RwSignal<String>,
+    lot: RwSignal<String>,
+    expiry: RwSignal<String>,
+    site: RwSignal<String>,
+    route: RwSignal<String>,
+    amount: RwSignal<String>,
+    vis_given: RwSignal<bool>,
+    vfc: RwSignal<String>,
+    funding: RwSignal<String>,
+    provider: RwSignal<String>,
+    source_note: RwSignal<String>,
+    refusal: RwSignal<String>,
+    contraindication: RwSignal<String>,
+    immunity: RwSignal<String>,
+}
+
+/// What was typed, for the wire; a typed date that is not one is an error on its field.
+fn read_form(
+    f: &DoseFields,
+    lang: salal_core::i18n::Lang,
+    patient_id: String,
+    id: String,
+) -> Result<EventForm, IpcError> {
+    let iso = |text: String, field: &str, key: &str| -> Result<String, IpcError> {
+        if text.trim().is_empty() {
+            return Ok(String::new());
+        }
+        dates::parse(lang, &text)
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .ok_or_else(|| IpcError::new("form.bad_date", t_now(key)).with_field(field))
+    };
+    Ok(EventForm {
+        id,
+        patient_id,
+        kind: f.kind.get_untracked(),
+        cvx: f.cvx.get_untracked(),
+        date: iso(f.date.get_untracked(), "date", "ui.error.bad_event_date")?,
+        lot_number: f.lot.get_untracked(),
+        lot_expiry: iso(
+            f.expiry.get_untracked(),
+            "lot_expiry",
+            "ui.error.bad_expiry_date",
+        )?,
+        mvx: String::new(),
+        site: f.site.get_untracked(),
+        route: f.route.get_untracked(),
+        amount_ml: f.amount.get_untracked(),
+        vis_given: f.vis_given.get_untracked(),
+        vfc_eligibility: f.vfc.get_untracked(),
+        funding_source: f.funding.get_untracked(),
+        administering_provider: f.provider.get_untracked(),
+        source_note: f.source_note.get_untracked(),
+        refusal_reason: f.refusal.get_untracked(),
+        contraindication: f.contraindication.get_untracked(),
+        immunity: f.immunity.get_untracked(),
+    })
 }
 
 /// Type a vaccine's name or CVX code; arrows and Enter pick from the matches.

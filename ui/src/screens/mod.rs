@@ -7,6 +7,7 @@ pub(crate) mod login;
 pub(crate) mod patient_form;
 pub(crate) mod patient_record;
 pub(crate) mod recover;
+pub(crate) mod registry;
 pub(crate) mod search;
 pub(crate) mod setup;
 pub(crate) mod status_bar;

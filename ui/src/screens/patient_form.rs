@@ -1,12 +1,15 @@
 //! Register a new patient, or edit one. Before saving a new patient the shell
 //! looks for likely duplicates; if there are any, they are listed with a choice:
 //! open one of them, or register anyway.
+//!
+//! A new patient's id is chosen when the form opens, so a double submit or a
+//! retry after a failed save registers one patient.
 
 use crate::app::{Screen, state};
 use crate::dates;
 use crate::i18n::{iso_date_text, t, t_now};
 use crate::transport::call;
-use crate::widgets::{CodeSelect, ErrorBanner, SubmitRow, TextField, focus_on_mount};
+use crate::widgets::{CodeSelect, ErrorBanner, Submit, SubmitRow, TextField, focus_on_mount};
 use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -144,9 +147,11 @@ impl Fields {
 pub(crate) fn PatientFormScreen(id: Option<String>, prefill: String) -> impl IntoView {
     let app = state();
     let fields = Fields::new();
-    let error = RwSignal::new(None::<IpcError>);
-    let busy = RwSignal::new(false);
+    let submit = Submit::new();
+    let (error, busy) = (submit.error, submit.busy);
     let duplicates = RwSignal::new(None::<Vec<PatientRow>>);
+    // The new patient's id, whatever happens to the first save.
+    let new_id = StoredValue::new(crate::ids::new_id());
     let first = NodeRef::<Input>::new();
     focus_on_mount(first);
     let editing = id.is_some();
@@ -175,51 +180,38 @@ pub(crate) fn PatientFormScreen(id: Option<String>, prefill: String) -> impl Int
     };
 
     let save = move |acknowledge_duplicates: bool| {
-        if busy.get_untracked() {
-            return;
-        }
-        let form = match fields.to_form(app.lang.get_untracked()) {
-            Ok(form) => form,
-            Err(e) => {
-                error.set(Some(e));
-                return;
-            }
-        };
-        busy.set(true);
-        error.set(None);
-        spawn_local(async move {
-            match id.get_value() {
-                Some(patient_id) => {
-                    let req = UpdateRequest {
-                        id: patient_id.clone(),
-                        patient: form,
-                    };
-                    match call::<_, ()>(cmd::UPDATE_PATIENT, &req).await {
-                        Ok(()) => {
-                            app.go(Screen::Record { id: patient_id });
-                            app.notice.set(Some(t_now("ui.patient.saved")));
+        submit.run(move || {
+            let form = fields.to_form(app.lang.get_untracked())?;
+            Ok(async move {
+                match id.get_value() {
+                    Some(patient_id) => {
+                        let req = UpdateRequest {
+                            id: patient_id.clone(),
+                            patient: form,
+                        };
+                        call::<_, ()>(cmd::UPDATE_PATIENT, &req).await?;
+                        app.go(Screen::Record { id: patient_id });
+                        app.notice.set(Some(t_now("ui.patient.saved")));
+                    }
+                    None => {
+                        let req = RegisterRequest {
+                            id: new_id.get_value(),
+                            patient: form,
+                            acknowledge_duplicates,
+                        };
+                        match call::<_, RegisterOutcome>(cmd::REGISTER_PATIENT, &req).await? {
+                            RegisterOutcome::Registered { id } => {
+                                app.go(Screen::Record { id });
+                                app.notice.set(Some(t_now("ui.patient.registered")));
+                            }
+                            RegisterOutcome::LikelyDuplicates { candidates } => {
+                                duplicates.set(Some(candidates));
+                            }
                         }
-                        Err(e) => error.set(Some(e)),
                     }
                 }
-                None => {
-                    let req = RegisterRequest {
-                        patient: form,
-                        acknowledge_duplicates,
-                    };
-                    match call::<_, RegisterOutcome>(cmd::REGISTER_PATIENT, &req).await {
-                        Ok(RegisterOutcome::Registered { id }) => {
-                            app.go(Screen::Record { id });
-                            app.notice.set(Some(t_now("ui.patient.registered")));
-                        }
-                        Ok(RegisterOutcome::LikelyDuplicates { candidates }) => {
-                            duplicates.set(Some(candidates))
-                        }
-                        Err(e) => error.set(Some(e)),
-                    }
-                }
-            }
-            busy.try_set(false);
+                Ok(())
+            })
         });
     };
 

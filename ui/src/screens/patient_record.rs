@@ -1,9 +1,11 @@
 //! A patient's record: demographics, consent choices, and every immunization
 //! event grouped by vaccine group. Events entered in error stay visible, struck
-//! through, so the history is honest.
+//! through, so the history is honest. The header and each event say where
+//! they stand with the registry: pending, confirmed (when), or rejected (why,
+//! and what to do); they follow each sync as it ends.
 
 use crate::app::{Screen, state};
-use crate::i18n::{iso_date_text, t, t_args_tracked, t_key, t_now};
+use crate::i18n::{bilingual_tracked, iso_date_text, moment_text, t, t_args_tracked, t_key, t_now};
 use crate::screens::forecast_panel::ForecastPanel;
 use crate::transport::call;
 use crate::widgets::{Busy, ErrorBanner};
@@ -12,6 +14,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use salal_ipc::dose::{EnteredInErrorRequest, EventRow};
 use salal_ipc::patient::{ConsentRequest, PatientRecord, RecordRequest};
+use salal_ipc::sync::{RecordSyncStates, RecordSyncView};
 use salal_ipc::{IpcError, cmd};
 
 /// The record screen.
@@ -23,8 +26,29 @@ pub(crate) fn PatientRecordScreen(id: String) -> impl IntoView {
     let busy = RwSignal::new(true);
     let id = StoredValue::new(id);
     let record_button = NodeRef::<Button>::new();
+    let sync_states = RwSignal::new(None::<RecordSyncStates>);
+
+    let load_sync = move || {
+        spawn_local(async move {
+            // Best effort: the record reads the same without it.
+            if let Ok(states) = call::<_, RecordSyncStates>(
+                cmd::RECORD_SYNC_STATES,
+                &RecordRequest { id: id.get_value() },
+            )
+            .await
+            {
+                sync_states.try_set(Some(states));
+            }
+        });
+    };
+    // Again after every sync (and local change) the shell reports.
+    Effect::new(move |_| {
+        app.sync.track();
+        load_sync();
+    });
 
     let load = move || {
+        load_sync();
         busy.set(true);
         spawn_local(async move {
             match call::<_, PatientRecord>(
@@ -68,6 +92,9 @@ pub(crate) fn PatientRecordScreen(id: String) -> impl IntoView {
                     <div class="record-head">
                         <div>
                             <h1 id="record-name">{r.display_name.clone()}</h1>
+                            <p class="record-sync" id="record-sync">
+                                {move || sync_states.get().map(|s| view! { <SyncBadge sync=s.patient/> })}
+                            </p>
                             <p class="lead">
                                 <span>{t("ui.patient.birth_date")}": "</span>
                                 <span id="record-birth-date">{iso_date_text(lang, &r.details.birth_date)}</span>
@@ -93,7 +120,7 @@ pub(crate) fn PatientRecordScreen(id: String) -> impl IntoView {
                         <Consents record=r.clone() on_saved=load error=error/>
                     </div>
                     <ForecastPanel patient_id=id.get_value() error=error/>
-                    <Events record=r on_changed=load error=error/>
+                    <Events record=r on_changed=load error=error sync_states=sync_states/>
                 }
             })}
         </section>
@@ -209,6 +236,7 @@ fn Events(
     record: PatientRecord,
     on_changed: impl Fn() + Copy + Send + Sync + 'static,
     error: RwSignal<Option<IpcError>>,
+    sync_states: RwSignal<Option<RecordSyncStates>>,
 ) -> impl IntoView {
     let app = state();
     let patient_id = StoredValue::new(record.id.clone());
@@ -240,11 +268,12 @@ fn Events(
                             <th scope="col">{t("ui.event.kind")}</th>
                             <th scope="col">{t("ui.event.lot")}</th>
                             <th scope="col">{t("ui.event.detail")}</th>
+                            <th scope="col">{t("ui.sync.column")}</th>
                             <th scope="col"><span class="visually-hidden">{t("ui.event.actions")}</span></th>
                         </tr>
                     </thead>
                     <tbody>
-                        {group.events.into_iter().map(|event| event_row(event, confirming, mark, app.lang)).collect_view()}
+                        {group.events.into_iter().map(|event| event_row(event, confirming, mark, app.lang, sync_states)).collect_view()}
                     </tbody>
                 </table>
             }).collect_view()}
@@ -257,8 +286,20 @@ fn event_row(
     confirming: RwSignal<Option<String>>,
     mark: impl Fn(String) + Copy + Send + Sync + 'static,
     lang: RwSignal<salal_core::i18n::Lang>,
+    sync_states: RwSignal<Option<RecordSyncStates>>,
 ) -> impl IntoView {
     let id = event.id.clone();
+    let sync_id = event.id.clone();
+    let sync_state = move || {
+        sync_states.with(|s| {
+            s.as_ref().and_then(|s| {
+                s.events
+                    .iter()
+                    .find(|e| e.event_id == sync_id)
+                    .map(|e| e.state.clone())
+            })
+        })
+    };
     let id_confirm = event.id.clone();
     let is_confirming = {
         let id = event.id.clone();
@@ -278,6 +319,7 @@ fn event_row(
                 {event.detail}
                 {eie.then(|| view! { <span class="eie-label">{t("ui.event.entered_in_error")}</span> })}
             </td>
+            <td class="event-sync">{move || sync_state().map(|state| view! { <SyncBadge sync=state/> })}</td>
             <td class="row-actions">
                 {(!eie).then(|| view! {
                     <Show
@@ -305,5 +347,28 @@ fn event_row(
                 })}
             </td>
         </tr>
+    }
+}
+
+/// Where one record stands with the registry.
+#[component]
+fn SyncBadge(sync: RecordSyncView) -> impl IntoView {
+    let app = state();
+    match sync {
+        RecordSyncView::Pending => view! {
+            <span class="sync-badge pending" title=t("ui.sync.pending_hint")>{t("ui.sync.pending")}</span>
+        }
+        .into_any(),
+        RecordSyncView::Confirmed { at } => view! {
+            <span class="sync-badge confirmed">
+                {move || t_args_tracked("ui.sync.confirmed", &[("when", moment_text(app.lang.get(), &at))])}
+            </span>
+        }
+        .into_any(),
+        RecordSyncView::Rejected { message, .. } => view! {
+            <span class="sync-badge rejected">{t("ui.sync.rejected_badge")}</span>
+            <span class="sync-reason">{move || bilingual_tracked(&message)}</span>
+        }
+        .into_any(),
     }
 }
