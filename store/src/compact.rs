@@ -27,6 +27,28 @@ fn codec_error(e: &std::io::Error) -> StoreError {
     StoreError::Decode(format!("event body: {e}"))
 }
 
+/// How a record id is stored in the audit log: 16 bytes when it is a UUID,
+/// the text itself otherwise ("self", "").
+pub(crate) fn record_key(id: &str) -> rusqlite::types::Value {
+    match uuid::Uuid::try_parse(id) {
+        Ok(uuid) if id.len() == 36 => rusqlite::types::Value::Blob(uuid.as_bytes().to_vec()),
+        _ => rusqlite::types::Value::Text(id.to_owned()),
+    }
+}
+
+/// A stored record id back as text.
+pub(crate) fn record_key_text(value: &rusqlite::types::Value) -> String {
+    match value {
+        rusqlite::types::Value::Blob(bytes) => uuid::Uuid::from_slice(bytes)
+            .map(|u| u.hyphenated().to_string())
+            .unwrap_or_default(),
+        rusqlite::types::Value::Text(text) => text.clone(),
+        rusqlite::types::Value::Integer(n) => n.to_string(),
+        rusqlite::types::Value::Real(x) => x.to_string(),
+        rusqlite::types::Value::Null => String::new(),
+    }
+}
+
 /// A UUID stored as 16 bytes.
 pub(crate) fn uuid_from(bytes: &[u8]) -> Result<uuid::Uuid, StoreError> {
     uuid::Uuid::from_slice(bytes)

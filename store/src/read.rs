@@ -328,18 +328,24 @@ impl Store {
     /// The audit log for one entity, oldest first.
     pub fn audit_for(&self, entity: &str, entity_id: &str) -> Result<Vec<AuditEntry>, StoreError> {
         let mut stmt = self.conn.prepare(
-            "SELECT at, username, action, entity, entity_id FROM audit_log
+            "SELECT at_ms, username, action, entity, entity_id FROM audit_log
              WHERE entity = ?1 AND entity_id = ?2 ORDER BY seq",
         )?;
-        let rows = stmt.query_map([entity, entity_id], |r| {
-            Ok(AuditEntry {
-                at: r.get(0)?,
-                username: r.get(1)?,
-                action: r.get(2)?,
-                entity: r.get(3)?,
-                entity_id: r.get(4)?,
-            })
-        })?;
+        let rows = stmt.query_map(
+            params![entity, crate::compact::record_key(entity_id)],
+            |r| {
+                let at_ms: i64 = r.get(0)?;
+                Ok(AuditEntry {
+                    at: DateTime::from_timestamp_millis(at_ms)
+                        .map(crate::write::ts)
+                        .unwrap_or_default(),
+                    username: r.get(1)?,
+                    action: r.get(2)?,
+                    entity: r.get(3)?,
+                    entity_id: crate::compact::record_key_text(&r.get(4)?),
+                })
+            },
+        )?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 

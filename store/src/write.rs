@@ -212,17 +212,16 @@ impl<'a> Writer<'a> {
         detail: &str,
     ) -> Result<(), StoreError> {
         let mut stmt = self.tx.prepare_cached(
-            "INSERT INTO audit_log (at, user_id, username, device_id, action, entity, entity_id, detail)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO audit_log (at_ms, user_id, username, device_id, action, entity, entity_id, detail)
+             VALUES (?1, ?2, ?3, '', ?4, ?5, ?6, ?7)",
         )?;
         stmt.execute(params![
-            ts(self.now),
-            self.actor.user_id.map(|u| u.to_string()),
+            self.now.timestamp_millis(),
+            self.actor.user_id.map(|u| u.as_uuid().as_bytes().to_vec()),
             self.actor.username,
-            self.device.to_string(),
             action,
             entity,
-            entity_id,
+            crate::compact::record_key(entity_id),
             detail
         ])?;
         self.audit_owed = self.audit_owed.saturating_sub(1);
