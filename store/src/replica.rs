@@ -519,16 +519,7 @@ impl Writer<'_> {
         if !patient_here {
             // Its patient comes in a later page (it changed after the dose):
             // keep the state until then, never drop it.
-            self.tx.execute(
-                "INSERT INTO sync_buffer (entity, entity_id, state) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (entity, entity_id) DO UPDATE SET state = excluded.state",
-                params![
-                    Entity::Dose.code(),
-                    record.id.to_string(),
-                    serde_json::to_string(record)?
-                ],
-            )?;
-            return Ok(Applied::Buffered);
+            return self.buffer(record);
         }
         if let Some(existing) = self.stored_event(event.id)?
             && fields::diff(
@@ -612,16 +603,7 @@ impl Writer<'_> {
         if taken {
             // Another account here already has that name: keep the registry's
             // state aside rather than lose it or break the pull.
-            self.tx.execute(
-                "INSERT INTO sync_buffer (entity, entity_id, state) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (entity, entity_id) DO UPDATE SET state = excluded.state",
-                params![
-                    Entity::User.code(),
-                    record.id.to_string(),
-                    serde_json::to_string(record)?
-                ],
-            )?;
-            return Ok(Applied::Buffered);
+            return self.buffer(record);
         }
         let existing: Option<String> = self
             .tx
@@ -637,6 +619,20 @@ impl Writer<'_> {
         } else {
             Applied::Applied
         })
+    }
+
+    /// Keeps a registry state that cannot be applied yet in `sync_buffer`.
+    fn buffer(&mut self, record: &RecordState) -> Result<Applied, StoreError> {
+        self.tx.execute(
+            "INSERT INTO sync_buffer (entity, entity_id, state) VALUES (?1, ?2, ?3)
+             ON CONFLICT (entity, entity_id) DO UPDATE SET state = excluded.state",
+            params![
+                record.entity.code(),
+                record.id.to_string(),
+                serde_json::to_string(record)?
+            ],
+        )?;
+        Ok(Applied::Buffered)
     }
 
     /// Applies buffered records whose missing piece has arrived. Returns how many.

@@ -10,6 +10,7 @@
 
 use crate::StoreError;
 use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::types::Value as SqlValue;
 use rusqlite::{OptionalExtension, Transaction, params};
 use salal_core::consent::{Consents, RegistryParticipation};
 use salal_core::event::Event;
@@ -461,31 +462,15 @@ impl<'a> Writer<'a> {
         stamp: Stamp,
         confirmed_ms: Option<i64>,
     ) -> Result<(), StoreError> {
+        let mut row = patient_row(id, details, consents, self.now, stamp)?;
+        row.push(confirmed_ms.map_or(SqlValue::Null, SqlValue::Integer));
         let mut stmt = self.tx.prepare_cached(
             "INSERT INTO patients (id, first_name, middle_name, last_name, second_last_name, birth_date, sex,
                 birth_certificate_number, details, registry_participation, consents, created_at, updated_at, hlc,
                 confirmed_ms)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14)",
         )?;
-        stmt.execute(params![
-            id.to_string(),
-            details.first_name,
-            details.middle_name,
-            details.last_name,
-            details.second_last_name,
-            details
-                .birth_date
-                .map(|d| d.to_string())
-                .unwrap_or_default(),
-            details.sex.code(),
-            details.birth_certificate_number,
-            serde_json::to_string(details)?,
-            participation_code(&consents.registry),
-            serde_json::to_string(consents)?,
-            ts(self.now),
-            stamp.to_string(),
-            confirmed_ms
-        ])?;
+        stmt.execute(rusqlite::params_from_iter(row))?;
         Ok(())
     }
 
@@ -528,30 +513,14 @@ impl<'a> Writer<'a> {
         consents: &Consents,
         stamp: Stamp,
     ) -> Result<usize, StoreError> {
+        let row = patient_row(id, details, consents, self.now, stamp)?;
         let mut stmt = self.tx.prepare_cached(
             "UPDATE patients SET first_name = ?2, middle_name = ?3, last_name = ?4, second_last_name = ?5,
-                birth_date = ?6, sex = ?7, birth_certificate_number = ?8, details = ?9, consents = ?10,
-                registry_participation = ?11, updated_at = ?12, hlc = ?13
+                birth_date = ?6, sex = ?7, birth_certificate_number = ?8, details = ?9,
+                registry_participation = ?10, consents = ?11, updated_at = ?12, hlc = ?13
              WHERE id = ?1",
         )?;
-        Ok(stmt.execute(params![
-            id.to_string(),
-            details.first_name,
-            details.middle_name,
-            details.last_name,
-            details.second_last_name,
-            details
-                .birth_date
-                .map(|d| d.to_string())
-                .unwrap_or_default(),
-            details.sex.code(),
-            details.birth_certificate_number,
-            serde_json::to_string(details)?,
-            serde_json::to_string(consents)?,
-            participation_code(&consents.registry),
-            ts(self.now),
-            stamp.to_string()
-        ])?)
+        Ok(stmt.execute(rusqlite::params_from_iter(row))?)
     }
 
     /// Records the patient's consent choices (only the choice that changed
@@ -755,6 +724,39 @@ impl<'a> Writer<'a> {
         }
         self.audit("view", "patient", &id.to_string(), "")
     }
+}
+
+/// A patient row's values, in the column order both the insert and the
+/// update bind: id, names, birth date, sex, certificate, details,
+/// participation, consents, time, stamp.
+fn patient_row(
+    id: PatientId,
+    details: &PatientDetails,
+    consents: &Consents,
+    now: DateTime<Utc>,
+    stamp: Stamp,
+) -> Result<Vec<SqlValue>, StoreError> {
+    let text = |t: &str| SqlValue::Text(t.to_owned());
+    Ok(vec![
+        text(&id.to_string()),
+        text(&details.first_name),
+        text(&details.middle_name),
+        text(&details.last_name),
+        text(&details.second_last_name),
+        text(
+            &details
+                .birth_date
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+        ),
+        text(details.sex.code()),
+        text(&details.birth_certificate_number),
+        SqlValue::Text(serde_json::to_string(details)?),
+        text(participation_code(&consents.registry)),
+        SqlValue::Text(serde_json::to_string(consents)?),
+        SqlValue::Text(ts(now)),
+        SqlValue::Text(stamp.to_string()),
+    ])
 }
 
 /// A user's synced fields (never the device-local lockout state).
