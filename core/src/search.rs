@@ -46,19 +46,34 @@ impl SearchQuery {
     #[must_use]
     pub fn parse(text: &str, lang: Lang, today: NaiveDate) -> SearchQuery {
         let mut query = SearchQuery::default();
-        for word in text.split_whitespace() {
-            let dates = parse_birth_date(word, lang, today);
+        let words: Vec<&str> = text
+            .split(|c: char| c.is_whitespace() || c == ',')
+            .filter(|w| !w.is_empty())
+            .collect();
+        let mut i = 0;
+        while i < words.len() {
+            if let Some((date, used)) = spelled_date(&words[i..], today) {
+                query.add_date(date);
+                i += used;
+                continue;
+            }
+            let dates = parse_birth_date(words[i], lang, today);
             if dates.is_empty() {
-                query.name_tokens.extend(name_tokens(word));
+                query.name_tokens.extend(name_tokens(words[i]));
             } else {
                 for d in dates {
-                    if !query.birth_dates.contains(&d) {
-                        query.birth_dates.push(d);
-                    }
+                    query.add_date(d);
                 }
             }
+            i += 1;
         }
         query
+    }
+
+    fn add_date(&mut self, date: NaiveDate) {
+        if !self.birth_dates.contains(&date) {
+            self.birth_dates.push(date);
+        }
     }
 
     /// Whether nothing searchable was typed.
@@ -86,6 +101,79 @@ fn year_from(text: &str, today: NaiveDate) -> Option<i32> {
     }
 }
 
+/// English and Spanish month names; a word matches a month when it is at
+/// least its first three letters (accents and case folded): "mar", "march",
+/// "marzo", "sept", "setiembre".
+const MONTHS: [(&str, &str, &str); 12] = [
+    ("january", "enero", ""),
+    ("february", "febrero", ""),
+    ("march", "marzo", ""),
+    ("april", "abril", ""),
+    ("may", "mayo", ""),
+    ("june", "junio", ""),
+    ("july", "julio", ""),
+    ("august", "agosto", ""),
+    ("september", "septiembre", "setiembre"),
+    ("october", "octubre", ""),
+    ("november", "noviembre", ""),
+    ("december", "diciembre", ""),
+];
+
+fn month_number(word: &str) -> Option<u32> {
+    let word = fold(word.trim_end_matches('.'));
+    if word.chars().count() < 3 || !word.chars().all(char::is_alphabetic) {
+        return None;
+    }
+    MONTHS
+        .iter()
+        .position(|(en, es, other)| {
+            [en, es, other]
+                .iter()
+                .any(|name| !name.is_empty() && name.starts_with(word.as_str()))
+        })
+        .and_then(|i| u32::try_from(i + 1).ok())
+}
+
+fn day_number(word: &str) -> Option<u32> {
+    let word = word.trim_end_matches(['.', 'º', 'o']);
+    let word = word
+        .strip_suffix("st")
+        .or_else(|| word.strip_suffix("nd"))
+        .or_else(|| word.strip_suffix("rd"))
+        .or_else(|| word.strip_suffix("th"))
+        .unwrap_or(word);
+    if (1..=2).contains(&word.len()) {
+        word.parse().ok().filter(|d| (1..=31).contains(d))
+    } else {
+        None
+    }
+}
+
+/// A date spelled with a month name at the start of `words` ("7 mar 2019",
+/// "march 7 2019", "7 de marzo de 2019"), and how many words it took.
+fn spelled_date(words: &[&str], today: NaiveDate) -> Option<(NaiveDate, usize)> {
+    let is_de = |w: &&str| fold(w) == "de";
+    let mut parts: Vec<(usize, &str)> = Vec::new();
+    for (i, w) in words.iter().enumerate().take(5) {
+        if !is_de(w) {
+            parts.push((i, w));
+        }
+        if parts.len() == 3 {
+            break;
+        }
+    }
+    let [(_, a), (_, b), (last, c)] = parts[..] else {
+        return None;
+    };
+    let year = year_from(c, today)?;
+    let (day, month) = match (day_number(a), month_number(a)) {
+        (Some(day), _) => (day, month_number(b)?),
+        (None, Some(month)) => (day_number(b)?, month),
+        (None, None) => return None,
+    };
+    Some((NaiveDate::from_ymd_opt(year, month, day)?, last + 1))
+}
+
 /// The dates a word could mean, the reading of `lang` first; empty if it is no date.
 #[must_use]
 pub fn parse_birth_date(word: &str, lang: Lang, today: NaiveDate) -> Vec<NaiveDate> {
@@ -96,6 +184,13 @@ pub fn parse_birth_date(word: &str, lang: Lang, today: NaiveDate) -> Vec<NaiveDa
         [a, b, y] if (1..=2).contains(&a.len()) && (1..=2).contains(&b.len()) => {
             (a, b, year_from(y, today), false)
         }
+        // Six digits: MMDDYY (DDMMYY read too, first in Spanish).
+        [digits] if digits.len() == 6 && digits.chars().all(|c| c.is_ascii_digit()) => (
+            &digits[..2],
+            &digits[2..4],
+            year_from(&digits[4..], today),
+            false,
+        ),
         [digits] if digits.len() == 8 && digits.chars().all(|c| c.is_ascii_digit()) => {
             if let Ok(d) = NaiveDate::parse_from_str(digits, "%Y%m%d")
                 && (digits.starts_with("19") || digits.starts_with("20"))
@@ -172,6 +267,26 @@ mod tests {
             parse_birth_date("25/12/2020", Lang::En, TODAY()),
             vec![day(2020, 12, 25)]
         );
+        assert_eq!(parse_birth_date("030719", Lang::En, TODAY())[0], march7);
+        assert_eq!(parse_birth_date("070319", Lang::Es, TODAY())[0], march7);
+        for typed in [
+            "7 mar 2019",
+            "march 7 2019",
+            "March 7, 2019",
+            "7 de marzo de 2019",
+            "7 Mar. 2019",
+            "mar 7th 2019",
+        ] {
+            let q = SearchQuery::parse(typed, Lang::En, TODAY());
+            assert_eq!(q.birth_dates, vec![march7], "{typed}");
+            assert!(q.name_tokens.is_empty(), "{typed}: {:?}", q.name_tokens);
+        }
+        let q = SearchQuery::parse("ana garcia 7 marzo 2019", Lang::Es, TODAY());
+        assert_eq!(q.name_tokens, vec!["ana", "garcia"]);
+        assert_eq!(q.birth_dates, vec![march7]);
+        // A month-like name without a day and a year stays a name.
+        let q = SearchQuery::parse("april mayo", Lang::En, TODAY());
+        assert_eq!(q.name_tokens, vec!["april", "mayo"]);
         assert!(parse_birth_date("garcia", Lang::En, TODAY()).is_empty());
         assert!(parse_birth_date("13/13/2020", Lang::En, TODAY()).is_empty());
     }

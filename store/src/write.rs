@@ -800,3 +800,34 @@ pub(crate) fn participation_code(registry: &RegistryParticipation) -> &'static s
         RegistryParticipation::OptedOut { .. } => "opted_out",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Store;
+
+    #[test]
+    fn a_change_without_its_audit_row_is_refused_even_beside_another_audited_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut store, _, _) = Store::create(dir.path()).unwrap();
+        let now = chrono::Utc::now();
+        let result: Result<(), StoreError> = store.write(&Actor::setup(), now, |w| {
+            // One change fully recorded...
+            w.set_clinic_name("Valle")?;
+            // ...and one that skips its audit row: the old one-flag check let this through.
+            let stamp = w.stamp()?;
+            w.outbox(
+                Entity::Organization,
+                "self",
+                ChangeKind::Update,
+                &Map::new(),
+                stamp,
+            )
+        });
+        let err = result.unwrap_err();
+        assert!(err.to_string().contains("without an audit event"), "{err}");
+        // Nothing of the refused transaction was kept.
+        assert_eq!(store.clinic_name().unwrap(), None);
+        assert!(store.outbox(0, 10).unwrap().is_empty());
+    }
+}
