@@ -9,8 +9,8 @@
 
 use crate::auth::Device;
 use crate::error::ApiError;
-use crate::records::{doc_from_row, now_ms, record_state};
-use salal_sync::wire::{Entity, MAX_PULL_BATCH, PullRequest, PullResponse, RecordState};
+use crate::records::{now_ms, record_state, row_doc};
+use salal_sync::wire::{MAX_PULL_BATCH, PullRequest, PullResponse, RecordState};
 use sqlx_core::query::query;
 use sqlx_core::row::Row;
 use sqlx_postgres::{PgPool, PgRow};
@@ -99,22 +99,7 @@ pub async fn pull(
 }
 
 fn state_of(row: &PgRow) -> Result<RecordState, ApiError> {
-    let entity_code: String = row.try_get("entity")?;
-    let id: Uuid = row.try_get("id")?;
-    let Some(entity) = Entity::from_code(&entity_code) else {
-        tracing::error!(entity = %entity_code, %id, "unknown entity in records");
-        return Err(ApiError::internal());
-    };
-    let doc = doc_from_row(
-        &entity_code,
-        id,
-        row.try_get("fields")?,
-        row.try_get("stamps")?,
-    )
-    .map_err(|e| {
-        tracing::error!(error = %e, "damaged record");
-        ApiError::internal()
-    })?;
+    let (entity, id, doc) = row_doc(row)?;
     let hlc = doc.newest();
     Ok(record_state(
         entity,

@@ -10,7 +10,7 @@
 
 use crate::auth::Device;
 use crate::error::ApiError;
-use crate::records::{BadRow, doc_from_row, lock_seq, now_ms, stamps_json};
+use crate::records::{lock_seq, now_ms, row_doc, stamps_json};
 use salal_sync::fields::PATIENT_ID;
 use salal_sync::merge::{self, Doc, Lost, Merged};
 use salal_sync::wire::{
@@ -295,22 +295,7 @@ async fn load_records(
     .await?;
     let mut records = HashMap::with_capacity(rows.len());
     for row in rows {
-        let entity_code: String = row.try_get("entity")?;
-        let id: Uuid = row.try_get("id")?;
-        let Some(entity) = Entity::from_code(&entity_code) else {
-            tracing::error!(entity = %entity_code, %id, "unknown entity in records");
-            return Err(ApiError::internal());
-        };
-        let doc = doc_from_row(
-            &entity_code,
-            id,
-            row.try_get("fields")?,
-            row.try_get("stamps")?,
-        )
-        .map_err(|e: BadRow| {
-            tracing::error!(error = %e, "damaged record");
-            ApiError::internal()
-        })?;
+        let (entity, id, doc) = row_doc(&row)?;
         records.insert(
             (entity, id),
             Current {

@@ -2,11 +2,13 @@
 //! stamps as jsonb text (`Stamp`'s sortable text form), one change sequence
 //! number; and the advisory lock every writer of sequence numbers takes.
 
+use crate::error::ApiError;
 use salal_core::hlc::Stamp;
 use salal_sync::merge::Doc;
 use salal_sync::wire::{Entity, Fields, RecordState};
 use serde_json::{Map, Value};
-use sqlx_postgres::PgConnection;
+use sqlx_core::row::Row;
+use sqlx_postgres::{PgConnection, PgRow};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
@@ -51,6 +53,29 @@ pub struct BadRow {
     pub id: Uuid,
     /// What is wrong.
     pub what: String,
+}
+
+/// A record's kind, id and document from a `records` row (columns
+/// `entity`, `id`, `fields`, `stamps`); a damaged row is logged and answered
+/// as an internal error.
+pub fn row_doc(row: &PgRow) -> Result<(Entity, Uuid, Doc), ApiError> {
+    let entity_code: String = row.try_get("entity")?;
+    let id: Uuid = row.try_get("id")?;
+    let Some(entity) = Entity::from_code(&entity_code) else {
+        tracing::error!(entity = %entity_code, %id, "unknown entity in records");
+        return Err(ApiError::internal());
+    };
+    let doc = doc_from_row(
+        &entity_code,
+        id,
+        row.try_get("fields")?,
+        row.try_get("stamps")?,
+    )
+    .map_err(|e| {
+        tracing::error!(error = %e, "damaged record");
+        ApiError::internal()
+    })?;
+    Ok((entity, id, doc))
 }
 
 /// A record's document from its stored columns.

@@ -9,7 +9,10 @@
 //! The event's id lives in its own column, not in the body.
 
 use crate::StoreError;
-use salal_core::event::NewEvent;
+use rusqlite::types::Value;
+use salal_core::event::{Event, NewEvent};
+use salal_core::hlc::Stamp;
+use salal_core::ids::{EventId, PatientId};
 use std::cell::RefCell;
 
 /// Version 1 of the dictionary. NEVER edit: add a new version instead.
@@ -29,24 +32,65 @@ fn codec_error(e: &std::io::Error) -> StoreError {
 
 /// How a record id is stored in the audit log: 16 bytes when it is a UUID,
 /// the text itself otherwise ("self", "").
-pub(crate) fn record_key(id: &str) -> rusqlite::types::Value {
+pub(crate) fn record_key(id: &str) -> Value {
     match uuid::Uuid::try_parse(id) {
-        Ok(uuid) if id.len() == 36 => rusqlite::types::Value::Blob(uuid.as_bytes().to_vec()),
-        _ => rusqlite::types::Value::Text(id.to_owned()),
+        Ok(uuid) if id.len() == 36 => Value::Blob(uuid.as_bytes().to_vec()),
+        _ => Value::Text(id.to_owned()),
     }
 }
 
 /// A stored record id back as text.
-pub(crate) fn record_key_text(value: &rusqlite::types::Value) -> String {
+pub(crate) fn record_key_text(value: &Value) -> String {
     match value {
-        rusqlite::types::Value::Blob(bytes) => uuid::Uuid::from_slice(bytes)
+        Value::Blob(bytes) => uuid::Uuid::from_slice(bytes)
             .map(|u| u.hyphenated().to_string())
             .unwrap_or_default(),
-        rusqlite::types::Value::Text(text) => text.clone(),
-        rusqlite::types::Value::Integer(n) => n.to_string(),
-        rusqlite::types::Value::Real(x) => x.to_string(),
-        rusqlite::types::Value::Null => String::new(),
+        Value::Text(text) => text.clone(),
+        Value::Integer(n) => n.to_string(),
+        Value::Real(x) => x.to_string(),
+        Value::Null => String::new(),
     }
+}
+
+/// The columns every read of an event selects, in [`event_from_row`]'s order.
+pub(crate) const EVENT_COLUMNS: &str =
+    "id, patient_id, legacy_details, body, entered_in_error, entered_in_error_reason, recorded_by";
+
+/// An event from a row of [`EVENT_COLUMNS`].
+pub(crate) fn event_from_row(r: &rusqlite::Row<'_>) -> Result<Event, StoreError> {
+    let id = EventId(uuid_from(&r.get::<_, Vec<u8>>(0)?)?);
+    let details: Option<String> = r.get(2)?;
+    let body: Option<Vec<u8>> = r.get(3)?;
+    Ok(Event {
+        id,
+        patient_id: PatientId(uuid_from(&r.get::<_, Vec<u8>>(1)?)?),
+        details: decode_event(id, details.as_deref().unwrap_or_default(), body.as_deref())?,
+        entered_in_error: r.get(4)?,
+        entered_in_error_reason: r.get(5)?,
+        recorded_by: r.get(6)?,
+    })
+}
+
+/// An event row's values, in the order both the insert and the update bind
+/// them: id, patient, date, body, entered in error, reason, recorded by,
+/// stamp, confirmed.
+pub(crate) fn event_row(
+    event: &Event,
+    stamp: Stamp,
+    confirmed_ms: Option<i64>,
+) -> Result<Vec<Value>, StoreError> {
+    let d = &event.details;
+    Ok(vec![
+        Value::Blob(event.id.as_uuid().as_bytes().to_vec()),
+        Value::Blob(event.patient_id.as_uuid().as_bytes().to_vec()),
+        Value::Text(d.date.map(|x| x.to_string()).unwrap_or_default()),
+        Value::Blob(encode_event(d)?),
+        Value::Integer(i64::from(event.entered_in_error)),
+        Value::Text(event.entered_in_error_reason.clone()),
+        Value::Text(event.recorded_by.clone()),
+        Value::Text(stamp.to_string()),
+        confirmed_ms.map_or(Value::Null, Value::Integer),
+    ])
 }
 
 /// A UUID stored as 16 bytes.
@@ -82,7 +126,7 @@ pub(crate) fn encode_event(details: &NewEvent) -> Result<Vec<u8>, StoreError> {
 /// An event's details from its stored body (or the JSON text of rows written
 /// before bodies were compressed), with its id put back.
 pub(crate) fn decode_event(
-    id: salal_core::ids::EventId,
+    id: EventId,
     text: &str,
     body: Option<&[u8]>,
 ) -> Result<NewEvent, StoreError> {
@@ -118,7 +162,6 @@ pub(crate) fn decode_event(
 mod tests {
     use super::*;
     use salal_core::event::{EventKind, VisGiven};
-    use salal_core::ids::EventId;
 
     #[test]
     fn a_dose_round_trips_and_stores_small() {

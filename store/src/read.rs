@@ -1,5 +1,6 @@
 //! Reads: users, patients, events, the outbox and the audit log.
 
+use crate::compact::{EVENT_COLUMNS, event_from_row};
 use crate::{Store, StoreError, UserRow};
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{OptionalExtension, Row, params};
@@ -117,6 +118,25 @@ pub(crate) fn summary_from_row(
 
 pub(crate) const SUMMARY_COLUMNS: &str = "p.id, p.first_name, p.middle_name, p.last_name, p.second_last_name, p.birth_date, p.sex, p.details";
 
+/// A patient's details and consent choices, read through any connection (the
+/// store's, or a write transaction's).
+pub(crate) fn patient_by_id(
+    conn: &rusqlite::Connection,
+    id: PatientId,
+) -> Result<Option<(PatientDetails, Consents)>, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT details, consents FROM patients WHERE id = ?1")?;
+    let row: Option<(String, String)> = stmt
+        .query_row([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    row.map(|(details, consents)| {
+        Ok((
+            serde_json::from_str(&details)?,
+            serde_json::from_str(&consents)?,
+        ))
+    })
+    .transpose()
+}
+
 impl Store {
     /// The clinic's name.
     pub fn clinic_name(&self) -> Result<Option<String>, StoreError> {
@@ -166,56 +186,24 @@ impl Store {
 
     /// A patient.
     pub fn patient(&self, id: PatientId) -> Result<Option<Patient>, StoreError> {
-        let row: Option<(String, String)> = self
-            .conn
-            .query_row(
-                "SELECT details, consents FROM patients WHERE id = ?1",
-                [id.to_string()],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        row.map(|(details, consents)| {
-            Ok(Patient {
+        Ok(
+            patient_by_id(&self.conn, id)?.map(|(details, consents)| Patient {
                 id,
-                details: serde_json::from_str(&details)?,
-                consents: serde_json::from_str::<Consents>(&consents)?,
-            })
-        })
-        .transpose()
+                details,
+                consents,
+            }),
+        )
     }
 
     /// A patient's immunization events, oldest first.
     pub fn patient_events(&self, id: PatientId) -> Result<Vec<Event>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, legacy_details, entered_in_error, entered_in_error_reason, recorded_by, body
-             FROM events WHERE patient_id = ?1 ORDER BY date, created_ms",
-        )?;
-        let rows = stmt.query_map([id.as_uuid().as_bytes().as_slice()], |r| {
-            Ok((
-                r.get::<_, Vec<u8>>(0)?,
-                r.get::<_, Option<String>>(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get::<_, Option<Vec<u8>>>(5)?,
-            ))
-        })?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE patient_id = ?1 ORDER BY date, created_ms"
+        ))?;
+        let mut rows = stmt.query([id.as_uuid().as_bytes().as_slice()])?;
         let mut events = Vec::new();
-        for row in rows {
-            let (event_id, details, entered_in_error, reason, recorded_by, body) = row?;
-            let event_id = EventId(crate::compact::uuid_from(&event_id)?);
-            events.push(Event {
-                id: event_id,
-                patient_id: id,
-                details: crate::compact::decode_event(
-                    event_id,
-                    details.as_deref().unwrap_or_default(),
-                    body.as_deref(),
-                )?,
-                entered_in_error,
-                entered_in_error_reason: reason,
-                recorded_by,
-            });
+        while let Some(row) = rows.next()? {
+            events.push(event_from_row(row)?);
         }
         Ok(events)
     }

@@ -251,29 +251,14 @@ impl Store {
     /// registry's export prints), sorted by kind then id.
     pub fn export_canonical(&self, out: &mut dyn FnMut(&str)) -> Result<u64, StoreError> {
         let mut n = 0u64;
-        let mut stmt = self.conn.prepare(
-            "SELECT id, patient_id, legacy_details, entered_in_error, entered_in_error_reason, recorded_by, body
-             FROM events ORDER BY id",
-        )?;
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {} FROM events ORDER BY id",
+            crate::compact::EVENT_COLUMNS
+        ))?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
-            let id: Vec<u8> = r.get(0)?;
-            let patient: Vec<u8> = r.get(1)?;
-            let details: Option<String> = r.get(2)?;
-            let body: Option<Vec<u8>> = r.get(6)?;
-            let event_id = EventId(crate::compact::uuid_from(&id)?);
-            let event = salal_core::event::Event {
-                id: event_id,
-                patient_id: PatientId(crate::compact::uuid_from(&patient)?),
-                details: crate::compact::decode_event(
-                    event_id,
-                    details.as_deref().unwrap_or_default(),
-                    body.as_deref(),
-                )?,
-                entered_in_error: r.get(3)?,
-                entered_in_error_reason: r.get(4)?,
-                recorded_by: r.get(5)?,
-            };
+            let event = crate::compact::event_from_row(r)?;
+            let event_id = event.id;
             out(&fields::canonical_line(
                 Entity::Dose,
                 &event_id.to_string(),
@@ -521,41 +506,22 @@ impl Writer<'_> {
             // keep the state until then, never drop it.
             return self.buffer(record);
         }
-        if let Some(existing) = self.stored_event(event.id)?
-            && fields::diff(
-                &fields::dose_fields(&existing),
-                &fields::dose_fields(&event),
-            )
-            .is_empty()
-        {
-            let mut stmt = self
-                .tx
-                .prepare_cached("UPDATE events SET confirmed_ms = ?2 WHERE id = ?1")?;
-            stmt.execute(params![event.id.as_uuid().as_bytes().as_slice(), confirmed])?;
-            return Ok(Applied::Unchanged);
-        }
-        let d = &event.details;
-        let body = crate::compact::encode_event(d)?;
-        let updated = {
-            let mut stmt = self.tx.prepare_cached(
-                "UPDATE events SET patient_id = ?2, date = ?3, body = ?4, legacy_details = NULL,
-                    entered_in_error = ?5, entered_in_error_reason = ?6, recorded_by = ?7, hlc = ?8,
-                    confirmed_ms = ?9 WHERE id = ?1",
-            )?;
-            stmt.execute(params![
-                event.id.as_uuid().as_bytes().as_slice(),
-                event.patient_id.as_uuid().as_bytes().as_slice(),
-                d.date.map(|x| x.to_string()).unwrap_or_default(),
-                body,
-                event.entered_in_error,
-                event.entered_in_error_reason,
-                event.recorded_by,
-                record.hlc.to_string(),
-                confirmed
-            ])?
-        };
-        if updated == 0 {
-            self.insert_event_row(&event, record.hlc, Some(confirmed))?;
+        match self.stored_event(event.id)? {
+            Some(existing)
+                if fields::diff(
+                    &fields::dose_fields(&existing),
+                    &fields::dose_fields(&event),
+                )
+                .is_empty() =>
+            {
+                let mut stmt = self
+                    .tx
+                    .prepare_cached("UPDATE events SET confirmed_ms = ?2 WHERE id = ?1")?;
+                stmt.execute(params![event.id.as_uuid().as_bytes().as_slice(), confirmed])?;
+                return Ok(Applied::Unchanged);
+            }
+            Some(_) => self.update_event_row(&event, record.hlc, Some(confirmed))?,
+            None => self.insert_event_row(&event, record.hlc, Some(confirmed))?,
         }
         Ok(Applied::Applied)
     }

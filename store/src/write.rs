@@ -11,7 +11,7 @@
 use crate::StoreError;
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::types::Value as SqlValue;
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Transaction, params};
 use salal_core::consent::{Consents, RegistryParticipation};
 use salal_core::event::Event;
 use salal_core::hlc::{Clock, Stamp};
@@ -204,6 +204,21 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
+    /// One change: its outbox entry and its audit row (`audit` is the action
+    /// and the detail), with the row's stamp.
+    fn record_change(
+        &mut self,
+        entity: Entity,
+        id: &str,
+        kind: ChangeKind,
+        fields: &Fields,
+        stamp: Stamp,
+        audit: (&str, &str),
+    ) -> Result<(), StoreError> {
+        self.outbox(entity, id, kind, fields, stamp)?;
+        self.audit(audit.0, entity.code(), id, audit.1)
+    }
+
     /// Appends an audit event (also used on its own for views and sign-ins).
     pub fn audit(
         &mut self,
@@ -239,14 +254,14 @@ impl<'a> Writer<'a> {
         )?;
         let mut fields = Map::new();
         fields.insert("name".to_owned(), Value::String(name.to_owned()));
-        self.outbox(
+        self.record_change(
             Entity::Organization,
             "self",
             ChangeKind::Update,
             &fields,
             stamp,
-        )?;
-        self.audit("update", "organization", "self", "clinic name")
+            ("update", "clinic name"),
+        )
     }
 
     /// Adds a user.
@@ -254,14 +269,14 @@ impl<'a> Writer<'a> {
         let stamp = self.stamp()?;
         self.insert_user_row(user, stamp)?;
         let fields = user_fields(user);
-        self.outbox(
+        self.record_change(
             Entity::User,
             &user.id.to_string(),
             ChangeKind::Create,
             &fields,
             stamp,
-        )?;
-        self.audit("create", "user", &user.id.to_string(), &user.username)
+            ("create", &user.username),
+        )
     }
 
     pub(crate) fn insert_user_row(
@@ -328,14 +343,14 @@ impl<'a> Writer<'a> {
             "must_change_password".to_owned(),
             Value::Bool(must_change_password),
         );
-        self.outbox(
+        self.record_change(
             Entity::User,
             &id.to_string(),
             ChangeKind::Update,
             &fields,
             stamp,
-        )?;
-        self.audit("password_change", "user", &id.to_string(), "")
+            ("password_change", ""),
+        )
     }
 
     /// Replaces a user's roles and active flag.
@@ -355,14 +370,14 @@ impl<'a> Writer<'a> {
         let mut fields = Map::new();
         fields.insert("roles".to_owned(), serde_json::to_value(&codes)?);
         fields.insert("active".to_owned(), Value::Bool(active));
-        self.outbox(
+        self.record_change(
             Entity::User,
             &id.to_string(),
             ChangeKind::Update,
             &fields,
             stamp,
-        )?;
-        self.audit("roles_change", "user", &id.to_string(), &roles_json)
+            ("roles_change", &roles_json),
+        )
     }
 
     /// Remembers a user's UI language.
@@ -374,14 +389,14 @@ impl<'a> Writer<'a> {
         )?;
         let mut fields = Map::new();
         fields.insert("language".to_owned(), Value::String(lang.code().to_owned()));
-        self.outbox(
+        self.record_change(
             Entity::User,
             &id.to_string(),
             ChangeKind::Update,
             &fields,
             stamp,
-        )?;
-        self.audit("language_change", "user", &id.to_string(), lang.code())
+            ("language_change", lang.code()),
+        )
     }
 
     /// Records a failed or successful sign-in. Lockout state is this device's
@@ -406,21 +421,7 @@ impl<'a> Writer<'a> {
         &self,
         id: PatientId,
     ) -> Result<Option<(PatientDetails, Consents)>, StoreError> {
-        let row: Option<(String, String)> = self
-            .tx
-            .query_row(
-                "SELECT details, consents FROM patients WHERE id = ?1",
-                [id.to_string()],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        row.map(|(details, consents)| {
-            Ok((
-                serde_json::from_str(&details)?,
-                serde_json::from_str(&consents)?,
-            ))
-        })
-        .transpose()
+        crate::read::patient_by_id(&self.tx, id)
     }
 
     /// Registers a patient under an id chosen where the record was born.
@@ -443,14 +444,14 @@ impl<'a> Writer<'a> {
         }
         let stamp = self.stamp()?;
         self.insert_patient_row(id, details, consents, stamp, None)?;
-        self.outbox(
+        self.record_change(
             Entity::Patient,
             &id.to_string(),
             ChangeKind::Create,
             &fields,
             stamp,
+            ("create", ""),
         )?;
-        self.audit("create", "patient", &id.to_string(), "")?;
         Ok(Saved::Created)
     }
 
@@ -494,15 +495,15 @@ impl<'a> Writer<'a> {
         }
         let stamp = self.stamp()?;
         self.write_patient_row(id, details, &consents, stamp)?;
-        self.outbox(
+        let names: Vec<&str> = changed.keys().map(String::as_str).collect();
+        self.record_change(
             Entity::Patient,
             &id.to_string(),
             ChangeKind::Update,
             &changed,
             stamp,
+            ("update", &names.join(",")),
         )?;
-        let names: Vec<&str> = changed.keys().map(String::as_str).collect();
-        self.audit("update", "patient", &id.to_string(), &names.join(","))?;
         Ok(true)
     }
 
@@ -538,63 +539,24 @@ impl<'a> Writer<'a> {
         }
         let stamp = self.stamp()?;
         self.write_patient_row(id, &details, consents, stamp)?;
-        self.outbox(
+        self.record_change(
             Entity::Patient,
             &id.to_string(),
             ChangeKind::Update,
             &changed,
             stamp,
-        )?;
-        self.audit(
-            "consent_change",
-            "patient",
-            &id.to_string(),
-            participation_code(&consents.registry),
+            ("consent_change", participation_code(&consents.registry)),
         )?;
         Ok(true)
     }
 
     pub(crate) fn stored_event(&self, id: EventId) -> Result<Option<Event>, StoreError> {
-        type Row = (
-            Vec<u8>,
-            Option<String>,
-            String,
-            bool,
-            String,
-            Option<Vec<u8>>,
-        );
-        let row: Option<Row> = {
-            let mut stmt = self.tx.prepare_cached(
-                "SELECT patient_id, legacy_details, recorded_by, entered_in_error, entered_in_error_reason, body
-                 FROM events WHERE id = ?1",
-            )?;
-            stmt.query_row([id.as_uuid().as_bytes().as_slice()], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                ))
-            })
-            .optional()?
-        };
-        row.map(|(patient, details, recorded_by, eie, reason, body)| {
-            Ok(Event {
-                id,
-                patient_id: PatientId(crate::compact::uuid_from(&patient)?),
-                details: crate::compact::decode_event(
-                    id,
-                    details.as_deref().unwrap_or_default(),
-                    body.as_deref(),
-                )?,
-                entered_in_error: eie,
-                entered_in_error_reason: reason,
-                recorded_by,
-            })
-        })
-        .transpose()
+        let mut stmt = self.tx.prepare_cached(&format!(
+            "SELECT {} FROM events WHERE id = ?1",
+            crate::compact::EVENT_COLUMNS
+        ))?;
+        let mut rows = stmt.query([id.as_uuid().as_bytes().as_slice()])?;
+        rows.next()?.map(crate::compact::event_from_row).transpose()
     }
 
     /// Records an immunization event under the id chosen where it was born.
@@ -611,18 +573,13 @@ impl<'a> Writer<'a> {
         }
         let stamp = self.stamp()?;
         self.insert_event_row(event, stamp, None)?;
-        self.outbox(
+        self.record_change(
             Entity::Dose,
             &event.id.to_string(),
             ChangeKind::Create,
             &fields,
             stamp,
-        )?;
-        self.audit(
-            "create",
-            "dose",
-            &event.id.to_string(),
-            event.details.kind.code(),
+            ("create", event.details.kind.code()),
         )?;
         Ok(Saved::Created)
     }
@@ -633,25 +590,31 @@ impl<'a> Writer<'a> {
         stamp: Stamp,
         confirmed_ms: Option<i64>,
     ) -> Result<(), StoreError> {
-        let d = &event.details;
-        let body = crate::compact::encode_event(d)?;
+        let mut row = crate::compact::event_row(event, stamp, confirmed_ms)?;
+        row.push(SqlValue::Integer(self.now.timestamp_millis()));
         let mut stmt = self.tx.prepare_cached(
             "INSERT INTO events (id, patient_id, date, body, entered_in_error, entered_in_error_reason,
-                recorded_by, created_ms, hlc, confirmed_ms)
+                recorded_by, hlc, confirmed_ms, created_ms)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )?;
-        stmt.execute(params![
-            event.id.as_uuid().as_bytes().as_slice(),
-            event.patient_id.as_uuid().as_bytes().as_slice(),
-            d.date.map(|x| x.to_string()).unwrap_or_default(),
-            body,
-            event.entered_in_error,
-            event.entered_in_error_reason,
-            event.recorded_by,
-            self.now.timestamp_millis(),
-            stamp.to_string(),
-            confirmed_ms
-        ])?;
+        stmt.execute(rusqlite::params_from_iter(row))?;
+        Ok(())
+    }
+
+    /// Rewrites an existing event's row (keeping when it was first saved).
+    pub(crate) fn update_event_row(
+        &mut self,
+        event: &Event,
+        stamp: Stamp,
+        confirmed_ms: Option<i64>,
+    ) -> Result<(), StoreError> {
+        let row = crate::compact::event_row(event, stamp, confirmed_ms)?;
+        let mut stmt = self.tx.prepare_cached(
+            "UPDATE events SET patient_id = ?2, date = ?3, body = ?4, legacy_details = NULL,
+                entered_in_error = ?5, entered_in_error_reason = ?6, recorded_by = ?7, hlc = ?8,
+                confirmed_ms = ?9 WHERE id = ?1",
+        )?;
+        stmt.execute(rusqlite::params_from_iter(row))?;
         Ok(())
     }
 
@@ -703,13 +666,19 @@ impl<'a> Writer<'a> {
         } else {
             ChangeKind::Restore
         };
-        self.outbox(Entity::Dose, &id.to_string(), kind, &fields, stamp)?;
         let action = if in_error {
             "entered_in_error"
         } else {
             "restore"
         };
-        self.audit(action, "dose", &id.to_string(), reason)?;
+        self.record_change(
+            Entity::Dose,
+            &id.to_string(),
+            kind,
+            &fields,
+            stamp,
+            (action, reason),
+        )?;
         Ok(true)
     }
 
