@@ -117,16 +117,7 @@ pub(crate) fn vaccine_group_forecast(
             .iter()
             .find(|m| m.forecast.status == status)
             .and_then(|m| m.forecast.reason);
-        return ForecastDates {
-            status,
-            dose_number: None,
-            earliest: None,
-            recommended: None,
-            past_due: None,
-            latest: None,
-            reason,
-            recommended_vaccines: Vec::new(),
-        };
+        return ForecastDates::without_dose(status, reason);
     }
     let due_members: Vec<&&AntigenForecast> = members
         .iter()

@@ -322,6 +322,23 @@ pub struct ForecastDates {
     pub recommended_vaccines: Vec<String>,
 }
 
+impl ForecastDates {
+    /// A forecast with a status (and why) but no dose due.
+    #[must_use]
+    pub fn without_dose(status: SeriesStatus, reason: Option<ForecastReason>) -> ForecastDates {
+        ForecastDates {
+            status,
+            dose_number: None,
+            earliest: None,
+            recommended: None,
+            past_due: None,
+            latest: None,
+            reason,
+            recommended_vaccines: Vec::new(),
+        }
+    }
+}
+
 /// The forecast for one vaccine group (chapter 9).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VaccineGroupForecast {

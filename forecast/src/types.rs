@@ -260,16 +260,7 @@ pub(crate) struct SeriesForecast {
 impl SeriesForecast {
     pub(crate) fn status(status: SeriesStatus, reason: Option<ForecastReason>) -> Self {
         Self {
-            dates: ForecastDates {
-                status,
-                dose_number: None,
-                earliest: None,
-                recommended: None,
-                past_due: None,
-                latest: None,
-                reason,
-                recommended_vaccines: Vec::new(),
-            },
+            dates: ForecastDates::without_dose(status, reason),
             finish: None,
             completable: status == SeriesStatus::Complete,
             priority: false,
