@@ -17,7 +17,7 @@ APT_PACKAGES=(
   libayatana-appindicator3-dev libxdo-dev
   # tests: headless display, WebDriver, Secret Service keyring, PostgreSQL, PDF tools
   xvfb webkit2gtk-driver xdotool imagemagick gnome-keyring dbus libsecret-tools keyutils
-  postgresql poppler-utils
+  postgresql poppler-utils zbar-tools
   # fonts for the UI and printed certificates
   fonts-dejavu fonts-dejavu-core fonts-noto-core
 )

@@ -86,6 +86,79 @@ pub(crate) enum Command {
     /// Prints every patient and dose as canonical JSON Lines (the form
     /// `salal-registry export` prints).
     Export,
+    /// Prints a document as PDF: the certificate (cis), the record, or a consent form,
+    /// in the language --lang names (default: the user's).
+    #[command(subcommand)]
+    Print(Box<PrintCommand>),
+    /// Reminder/recall: the families due or overdue on a date, as CSV, letters or labels.
+    Recall(Box<RecallArgs>),
+    /// Checks the text of a QR code printed on a certificate or record.
+    Verify {
+        /// The QR code's text.
+        text: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PrintCommand {
+    /// The Certificate of Immunization Status.
+    Cis(PrintArgs),
+    /// The immunization record with what is due next.
+    Record(PrintArgs),
+    /// A consent form: declining the registry or health-promotion mailings.
+    Consent(ConsentPrintArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PrintArgs {
+    /// Patient id.
+    pub(crate) patient_id: String,
+    /// The PDF file to write.
+    #[arg(long)]
+    pub(crate) out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ConsentPrintArgs {
+    /// Patient id.
+    pub(crate) patient_id: String,
+    /// registry or mailings.
+    #[arg(long)]
+    pub(crate) form: String,
+    /// The PDF file to write.
+    #[arg(long)]
+    pub(crate) out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RecallArgs {
+    /// The date due and overdue are computed for (YYYY-MM-DD).
+    #[arg(long)]
+    pub(crate) as_of: String,
+    /// Youngest age in months.
+    #[arg(long)]
+    pub(crate) age_min_months: Option<u32>,
+    /// Oldest age in months.
+    #[arg(long)]
+    pub(crate) age_max_months: Option<u32>,
+    /// Vaccine groups, comma-separated (e.g. MMR,DTaP,HepB); default: any.
+    #[arg(long, default_value = "")]
+    pub(crate) groups: String,
+    /// Only overdue vaccines, not those merely due.
+    #[arg(long)]
+    pub(crate) overdue_only: bool,
+    /// Only families whose language is this (en or es).
+    #[arg(long)]
+    pub(crate) language: Option<String>,
+    /// Leave out families contacted in the last N days.
+    #[arg(long)]
+    pub(crate) skip_contacted_days: Option<u32>,
+    /// csv, letters or labels.
+    #[arg(long)]
+    pub(crate) format: String,
+    /// The file to write.
+    #[arg(long)]
+    pub(crate) out: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -99,6 +172,17 @@ pub(crate) enum PatientCommand {
     Add(Box<PatientArgs>),
     /// Changes only the fields given.
     Edit(Box<PatientEditArgs>),
+    /// Records a reminder/recall contact with the family (a call, or a letter sent by hand).
+    Contact {
+        /// Patient id.
+        id: String,
+        /// call or letter.
+        #[arg(long, default_value = "call")]
+        method: String,
+        /// What came of it.
+        #[arg(long, default_value = "")]
+        outcome: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -141,6 +225,21 @@ pub(crate) struct PatientArgs {
     pub(crate) birth_certificate: String,
     #[arg(long, default_value = "")]
     pub(crate) guardian: String,
+    /// The family's language for letters and certificates: en or es.
+    #[arg(long)]
+    pub(crate) language: Option<String>,
+    #[arg(long, default_value = "")]
+    pub(crate) phone: String,
+    /// Street address.
+    #[arg(long, default_value = "")]
+    pub(crate) address: String,
+    #[arg(long, default_value = "")]
+    pub(crate) city: String,
+    /// Two letters.
+    #[arg(long, default_value = "")]
+    pub(crate) state: String,
+    #[arg(long, default_value = "")]
+    pub(crate) zip: String,
     /// Register even if likely duplicates exist.
     #[arg(long)]
     pub(crate) force: bool,

@@ -22,7 +22,7 @@ pub(crate) const DEMO_ADMIN: &str = "admin";
 /// The demo password (overridden by SALAL_PASSWORD).
 pub(crate) const DEMO_PASSWORD: &str = "orchard river demo clinic";
 
-fn date(text: &str, lang: Lang) -> Result<NaiveDate, CliError> {
+pub(crate) fn date(text: &str, lang: Lang) -> Result<NaiveDate, CliError> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
         .map_err(|_| CliError::input(tr_args(lang, "cli.bad_date", &[("text", text.to_owned())])))
 }
@@ -32,7 +32,7 @@ fn patient_id(text: &str, lang: Lang) -> Result<PatientId, CliError> {
         .map_err(|_| CliError::input(tr_args(lang, "cli.bad_id", &[("text", text.to_owned())])))
 }
 
-fn out(text: &str) -> Result<(), CliError> {
+pub(crate) fn out(text: &str) -> Result<(), CliError> {
     let mut stdout = std::io::stdout().lock();
     match writeln!(stdout, "{text}").and_then(|()| stdout.flush()) {
         Ok(()) => Ok(()),
@@ -78,6 +78,10 @@ pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
         Command::Sync => {
             let clinic = unlock::open(&cli.data_dir, lang)?;
             sync(&clinic, lang)
+        }
+        Command::Verify { text } => {
+            let clinic = unlock::open(&cli.data_dir, lang)?;
+            crate::documents::verify(&clinic, &text, lang)
         }
         Command::Export => {
             let clinic = unlock::open(&cli.data_dir, lang)?;
@@ -224,7 +228,10 @@ fn signed_in(
         | Command::Demo { .. }
         | Command::Enroll { .. }
         | Command::Sync
+        | Command::Verify { .. }
         | Command::Export => Ok(()),
+        Command::Print(command) => crate::documents::print(clinic, session, &command, lang),
+        Command::Recall(args) => crate::documents::recall(clinic, session, &args, lang),
         Command::Search { query, limit } => {
             let found = clinic
                 .search_patients(session, &query, limit)
@@ -243,6 +250,11 @@ fn signed_in(
             }
             PatientCommand::Add(args) => add_patient(clinic, session, &args, lang),
             PatientCommand::Edit(args) => edit_patient(clinic, session, &args, lang),
+            PatientCommand::Contact {
+                id,
+                method,
+                outcome,
+            } => crate::documents::contact(clinic, session, &id, &method, &outcome, lang),
         },
         Command::Dose(boxed) => match *boxed {
             DoseCommand::Add(args) => {
@@ -514,6 +526,17 @@ fn add_patient(
             .ok_or_else(|| CliError::input(format!("sex: {} (F, M, X, U)", args.sex)))?,
         birth_certificate_number: args.birth_certificate.clone(),
         guardian_name: args.guardian.clone(),
+        preferred_language: args
+            .language
+            .as_deref()
+            .map(str::parse::<Lang>)
+            .transpose()
+            .map_err(|e| CliError::input(e.to_string()))?,
+        phone: args.phone.clone(),
+        address_line: args.address.clone(),
+        city: args.city.clone(),
+        state: args.state.clone(),
+        postal_code: args.zip.clone(),
         ..PatientDetails::default()
     };
     match clinic.register_patient(session, &details, args.force) {
@@ -664,6 +687,25 @@ fn show_patient(
     out(&consent_text(&record.patient.consents, lang))?;
     if let Ok(states) = clinic.record_sync_states(session, record.patient.id) {
         out(&sync_state_text(&states.patient, lang))?;
+    }
+    if let Ok(contacts) = clinic.patient_contacts(session, record.patient.id)
+        && !contacts.is_empty()
+    {
+        let count = |m: salal_clinic::ContactMethod| {
+            contacts
+                .iter()
+                .filter(|c| c.method == m)
+                .count()
+                .to_string()
+        };
+        out(&tr_args(
+            lang,
+            "doc.contacts",
+            &[
+                ("letters", count(salal_clinic::ContactMethod::Letter)),
+                ("calls", count(salal_clinic::ContactMethod::Call)),
+            ],
+        ))?;
     }
     let line = |view: &salal_clinic::EventView| {
         let e = &view.event.details;

@@ -8,6 +8,7 @@
 
 mod args;
 mod commands;
+mod documents;
 mod unlock;
 
 use clap::Parser;
@@ -53,7 +54,9 @@ fn main() -> ExitCode {
     match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("salal: {}", err.message);
+            if !err.message.is_empty() {
+                eprintln!("salal: {}", err.message);
+            }
             ExitCode::from(err.exit_code)
         }
     }

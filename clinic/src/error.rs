@@ -314,3 +314,64 @@ impl UserMessage for RecordEventError {
         }
     }
 }
+
+/// A document could not be made, or a verification code is not valid.
+#[derive(Debug, thiserror::Error)]
+pub enum DocumentError {
+    /// Not permitted, no such patient, or the store failed.
+    #[error(transparent)]
+    Clinic(#[from] ClinicError),
+    /// The layout failed.
+    #[error(transparent)]
+    Print(#[from] salal_print::PrintError),
+    /// A table the documents are built from is damaged.
+    #[error("document data: {0}")]
+    Data(String),
+    /// A verification code is not valid.
+    #[error(transparent)]
+    Invalid(#[from] salal_attest::VerifyError),
+}
+
+impl From<StoreError> for DocumentError {
+    fn from(e: StoreError) -> Self {
+        DocumentError::Clinic(ClinicError::Store(e))
+    }
+}
+
+impl UserMessage for DocumentError {
+    fn message_key(&self) -> &'static str {
+        use salal_attest::{ParseError, VerifyError};
+        match self {
+            DocumentError::Clinic(e) => e.message_key(),
+            DocumentError::Print(e) => e.message_key(),
+            DocumentError::Data(_) => "error.document.data",
+            DocumentError::Invalid(VerifyError::Malformed(ParseError::NotSalal)) => {
+                "doc.invalid.not_salal"
+            }
+            DocumentError::Invalid(VerifyError::Malformed(ParseError::FieldCount(_))) => {
+                "doc.invalid.cut_off"
+            }
+            DocumentError::Invalid(VerifyError::Malformed(ParseError::BadField(_))) => {
+                "doc.invalid.bad_field"
+            }
+            DocumentError::Invalid(VerifyError::UnknownKey(_)) => "doc.invalid.unknown_key",
+            DocumentError::Invalid(VerifyError::BadSignature) => "doc.invalid.bad_signature",
+        }
+    }
+    fn message_args(&self, lang: Lang) -> Vec<(&'static str, String)> {
+        use salal_attest::{ParseError, VerifyError};
+        match self {
+            DocumentError::Clinic(e) => e.message_args(lang),
+            DocumentError::Print(e) => e.message_args(lang),
+            DocumentError::Data(e) => vec![("details", e.clone())],
+            DocumentError::Invalid(VerifyError::Malformed(ParseError::BadField(field))) => {
+                vec![(
+                    "field",
+                    tr(lang, &format!("doc.field.{}", field.replace(' ', "_"))).to_owned(),
+                )]
+            }
+            DocumentError::Invalid(VerifyError::UnknownKey(key)) => vec![("key", key.clone())],
+            DocumentError::Invalid(_) => Vec::new(),
+        }
+    }
+}

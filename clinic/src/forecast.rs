@@ -22,7 +22,7 @@ use std::sync::OnceLock;
 
 static ENGINE: OnceLock<Result<Engine, String>> = OnceLock::new();
 
-fn engine() -> Result<&'static Engine, ClinicError> {
+pub(crate) fn engine() -> Result<&'static Engine, ClinicError> {
     ENGINE
         .get_or_init(|| {
             SupportingData::embedded()

@@ -10,12 +10,14 @@
 //! whose message exists in English and Spanish.
 
 pub mod auth;
+pub mod documents;
 mod duplicates;
 mod error;
 pub mod events;
 pub mod forecast;
 pub mod password;
 pub mod patients;
+pub mod recall;
 pub mod sync;
 
 use chrono::{DateTime, Local, NaiveDate, Utc};
@@ -28,16 +30,20 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 pub use auth::{NewUser, UserSummary};
+pub use documents::{ConsentFormKind, Verified};
 pub use duplicates::likely_same_person;
 pub use error::{
-    ChangePasswordError, ClinicError, CreateUserError, LoginError, RecordEventError,
+    ChangePasswordError, ClinicError, CreateUserError, DocumentError, LoginError, RecordEventError,
     RegisterPatientError, SetupError,
 };
 pub use events::{EventView, PatientRecord, VaccineGroupHistory};
 pub use forecast::{DoseVerdict, DueState, GroupForecast, PatientForecast};
 pub use patients::{ImportError, ImportedPatient, PatientEdit};
+pub use recall::{NewContact, RecallDue, RecallEntry, RecallQuery, recall_csv};
 pub use salal_forecast::{EvaluationReason, EvaluationStatus, SeriesStatus};
-pub use salal_store::{KeyringStatus, RecoveryKey, StoreError};
+pub use salal_store::{
+    Contact, ContactMethod, ContactSummary, KeyringStatus, RecoveryKey, StoreError,
+};
 pub use sync::{RecordSync, RecordSyncStates, SyncError, SyncProgress, SyncReport, SyncStatus};
 
 /// Where "now" comes from (the wall clock, or a fixed time in tests).

@@ -361,6 +361,7 @@ impl Clinic {
         let mut report = SyncReport::default();
         self.push_all(link, &mut report, progress)?;
         self.pull_all(link, &mut report, progress)?;
+        self.exchange_keys(link)?;
         let retention = chrono::Duration::days(self.outbox_retention_days);
         let before = self.now() - retention;
         let mut store = self.lock();
@@ -375,6 +376,57 @@ impl Clinic {
             store.reclaim_free_pages()?;
         }
         Ok(report)
+    }
+
+    /// Publishes this clinic's signing key (once) and learns the keys other
+    /// clinics published, so records they print verify here.
+    fn exchange_keys(&self, link: &Link) -> Result<(), SyncError> {
+        use base64::Engine as _;
+        use salal_store::documents::{KEY_PUBLISHED_META, KEYS_CURSOR_META};
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let (own, published, mut cursor) = {
+            let store = self.lock();
+            (
+                store.trusted_keys()?.into_iter().find(|k| k.own),
+                store.meta(KEY_PUBLISHED_META)?,
+                store
+                    .meta(KEYS_CURSOR_META)?
+                    .and_then(|c| c.parse::<i64>().ok())
+                    .unwrap_or(0),
+            )
+        };
+        let mut publish = own
+            .filter(|k| published.as_deref() != Some(k.key_id.as_str()))
+            .map(|k| salal_sync::wire::ClinicKey {
+                key_id: k.key_id,
+                public_key: b64.encode(&k.public_key),
+            });
+        loop {
+            let answer = link.client.keys(&salal_sync::wire::KeysRequest {
+                publish: publish.clone(),
+                after: cursor,
+            })?;
+            let done = answer.keys.is_empty() || answer.cursor <= cursor;
+            self.lock().write(&sync_actor(), self.now(), |w| {
+                for key in &answer.keys {
+                    let Ok(bytes) = b64.decode(&key.key.public_key) else {
+                        continue;
+                    };
+                    if bytes.len() == 32 && salal_attest::key_id(&bytes) == key.key.key_id {
+                        w.trust_key(&key.key.key_id, &bytes, &key.organization_name, false)?;
+                    }
+                }
+                if let Some(p) = &publish {
+                    w.set_meta(KEY_PUBLISHED_META, &p.key_id)?;
+                }
+                w.set_meta(KEYS_CURSOR_META, &answer.cursor.to_string())
+            })?;
+            publish = None;
+            cursor = answer.cursor;
+            if done {
+                return Ok(());
+            }
+        }
     }
 
     fn push_all(

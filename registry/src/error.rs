@@ -125,6 +125,17 @@ impl ApiError {
         )
     }
 
+    /// 409: a key with this id is already another organization's.
+    #[must_use]
+    pub fn key_taken() -> ApiError {
+        ApiError::new(
+            StatusCode::CONFLICT,
+            "key_exists",
+            "Another organization already published this signing key. Tell the registry staff; certificates printed here cannot be verified until it is fixed.",
+            "Otra organización ya publicó esta clave de firma. Avise al personal del registro; los certificados impresos aquí no se podrán verificar hasta que se corrija.",
+        )
+    }
+
     /// 409: the device id belongs to another organization's device.
     #[must_use]
     pub fn device_taken() -> ApiError {

@@ -1,4 +1,4 @@
-//! The HTTP surface: `GET /health` and `/sync/v1/{enroll,push,pull}`.
+//! The HTTP surface: `GET /health` and `/sync/v1/{enroll,push,pull,keys}`.
 //!
 //! Bodies are `salal_sync::codec` JSON, inflated from zstd when the request
 //! says `Content-Encoding: zstd` (plain JSON otherwise); every answer is zstd
@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use salal_sync::codec;
 use salal_sync::wire::{
-    EnrollRequest, PROTOCOL_HEADER, PROTOCOL_VERSION, PullRequest, PushRequest,
+    EnrollRequest, KeysRequest, PROTOCOL_HEADER, PROTOCOL_VERSION, PullRequest, PushRequest,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -41,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .route("/sync/v1/enroll", post(enroll))
         .route("/sync/v1/push", post(push))
         .route("/sync/v1/pull", post(pull))
+        .route("/sync/v1/keys", post(keys))
         .fallback(not_found)
         .with_state(state)
 }
@@ -142,6 +143,16 @@ async fn pull(State(state): State<AppState>, headers: HeaderMap, body: Body) -> 
         let device = auth::authenticate(&state.pool, &headers).await?;
         let request: PullRequest = read_body(&headers, body).await?;
         crate::pull::pull(&state.pool, device, &request).await
+    })
+    .await
+}
+
+async fn keys(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    bounded(async {
+        check_protocol(&headers)?;
+        let device = auth::authenticate(&state.pool, &headers).await?;
+        let request: KeysRequest = read_body(&headers, body).await?;
+        crate::keys::exchange(&state.pool, device, &request).await
     })
     .await
 }

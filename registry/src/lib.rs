@@ -6,6 +6,7 @@
 //! - [`server`]: `serve` (migrations, TLS, the listener) and [`http`]: routes and bodies.
 //! - [`enroll`], [`auth`]: one-time device enrollment and bearer credentials.
 //! - [`push`], [`pull`]: applying changes and answering the scoped change feed.
+//! - [`keys`]: clinics' public keys for verifiable printed records.
 //! - [`export`]: the canonical JSON Lines export of an organization.
 //! - [`orgs`], [`db`], [`tls`], [`records`], [`secrets`], [`error`]: the parts they share.
 
@@ -15,6 +16,7 @@ pub mod enroll;
 pub mod error;
 pub mod export;
 pub mod http;
+pub mod keys;
 pub mod orgs;
 pub mod pull;
 pub mod push;

@@ -778,3 +778,69 @@ fn a_database_that_cannot_be_reached_exits_1_and_says_where() {
         .unwrap();
     assert_eq!(none.status.code(), Some(2));
 }
+
+fn clinic_key(seed: u8) -> salal_sync::wire::ClinicKey {
+    use base64::Engine as _;
+    let public = [seed; 32];
+    let digest = ring::digest::digest(&ring::digest::SHA256, &public);
+    salal_sync::wire::ClinicKey {
+        key_id: digest.as_ref()[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+        public_key: base64::engine::general_purpose::STANDARD.encode(public),
+    }
+}
+
+#[test]
+fn clinic_keys_are_published_once_and_read_by_every_clinic() {
+    use salal_sync::wire::KeysRequest;
+    let registry = Registry::start();
+    let a = registry.device(registry.org("Clínica A"), 1);
+    let b = registry.device(registry.org("Clínica B"), 2);
+    let key = clinic_key(7);
+    let request = KeysRequest {
+        publish: Some(key.clone()),
+        after: 0,
+    };
+    let first = a.client.keys(&request).unwrap();
+    let again = a.client.keys(&request).unwrap();
+    assert_eq!(first.keys.len(), 1);
+    assert_eq!(again.keys, first.keys, "publishing again changes nothing");
+    assert_eq!(first.keys[0].key, key);
+    assert_eq!(first.keys[0].organization_name, "Clínica A");
+
+    // Another clinic reads it, and cannot claim it.
+    let read = b.client.keys(&KeysRequest::default()).unwrap();
+    assert_eq!(read.keys, first.keys);
+    assert!(
+        b.client
+            .keys(&KeysRequest {
+                after: read.cursor,
+                ..KeysRequest::default()
+            })
+            .unwrap()
+            .keys
+            .is_empty()
+    );
+    let stolen = b.client.keys(&request).unwrap_err();
+    assert!(
+        matches!(stolen, ClientError::Refused { status: 409, .. }),
+        "{stolen:?}"
+    );
+
+    // A key whose id does not match its bytes is refused.
+    let mut forged = clinic_key(9);
+    forged.key_id = key.key_id.clone();
+    let err = b
+        .client
+        .keys(&KeysRequest {
+            publish: Some(forged),
+            after: 0,
+        })
+        .unwrap_err();
+    assert!(
+        matches!(err, ClientError::Refused { status: 400, .. }),
+        "{err:?}"
+    );
+}

@@ -14,6 +14,7 @@
 
 mod compact;
 mod db;
+pub mod documents;
 mod error;
 pub mod keys;
 mod read;
@@ -23,6 +24,7 @@ pub mod vault;
 mod write;
 
 pub use db::{KeyringStatus, Store, StoreInfo};
+pub use documents::{Contact, ContactMethod, ContactSummary, TrustedKey};
 pub use error::StoreError;
 pub use keys::{DbKey, RecoveryKey};
 pub use read::{AuditEntry, OutboxEntry};

@@ -223,6 +223,33 @@ impl Store {
             .transpose()
     }
 
+    /// Every patient born between `from` and `to` (inclusive), by birth date (for reminder/recall).
+    pub fn patients_born_between(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<Patient>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, details, consents FROM patients
+             WHERE birth_date BETWEEN ?1 AND ?2 ORDER BY birth_date, id",
+        )?;
+        let mut rows = stmt.query([from.to_string(), to.to_string()])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let id: String = r.get(0)?;
+            let details: String = r.get(1)?;
+            let consents: String = r.get(2)?;
+            out.push(Patient {
+                id: id.parse().map_err(|e: salal_core::ids::ParseIdError| {
+                    StoreError::Decode(e.to_string())
+                })?,
+                details: serde_json::from_str(&details)?,
+                consents: serde_json::from_str(&consents)?,
+            });
+        }
+        Ok(out)
+    }
+
     /// Patients born on `date`, with their full details (for duplicate checks).
     pub fn patients_born_on(
         &self,

@@ -8,8 +8,8 @@
 
 use crate::codec;
 use crate::wire::{
-    EnrollRequest, EnrollResponse, ErrorBody, PROTOCOL_HEADER, PROTOCOL_VERSION, PullRequest,
-    PullResponse, PushRequest, PushResponse,
+    EnrollRequest, EnrollResponse, ErrorBody, KeysRequest, KeysResponse, PROTOCOL_HEADER,
+    PROTOCOL_VERSION, PullRequest, PullResponse, PushRequest, PushResponse,
 };
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
@@ -216,6 +216,11 @@ impl RegistryClient {
     /// Sends a batch of changes; also returns the compressed request size in bytes.
     pub fn push(&self, request: &PushRequest) -> Result<(PushResponse, usize), ClientError> {
         self.call("/sync/v1/push", request)
+    }
+
+    /// Publishes this clinic's signing key (if given) and fetches the keys after the cursor.
+    pub fn keys(&self, request: &KeysRequest) -> Result<KeysResponse, ClientError> {
+        self.call("/sync/v1/keys", request).map(|(a, _)| a)
     }
 
     /// Asks for what changed after the cursor.

@@ -321,3 +321,40 @@ pub struct ErrorBody {
     /// In Spanish.
     pub message_es: String,
 }
+
+/// A clinic's public key for verifiable printed records (Ed25519, 32 bytes, base64).
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct ClinicKey {
+    /// The first 8 bytes of the key's SHA-256, as 16 hex digits.
+    pub key_id: String,
+    /// The 32-byte public key, standard base64.
+    pub public_key: String,
+}
+
+/// Publishes this clinic's key (if given) and asks for the keys published after `after`.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize, Default)]
+pub struct KeysRequest {
+    /// This clinic's key, to publish (publishing the same key again changes nothing).
+    pub publish: Option<ClinicKey>,
+    /// The `cursor` of the last answer (0 for all).
+    pub after: i64,
+}
+
+/// A published key and the organization it belongs to.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct PublishedKey {
+    /// The key.
+    #[serde(flatten)]
+    pub key: ClinicKey,
+    /// The organization's name, as the registry knows it.
+    pub organization_name: String,
+}
+
+/// The keys published after the request's cursor.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct KeysResponse {
+    /// Keys, oldest first.
+    pub keys: Vec<PublishedKey>,
+    /// Where the next request starts.
+    pub cursor: i64,
+}
