@@ -89,7 +89,10 @@ fn a_certificate_verifies_at_another_clinic_after_keys_sync() {
 
     // A publishes its key on its next sync; B learns it on its first.
     let (pushed, _, _) = a.sync();
-    assert_eq!(pushed, 0, "nothing new to push; the key travels beside the changes");
+    assert_eq!(
+        pushed, 0,
+        "nothing new to push; the key travels beside the changes"
+    );
     b.ok(&[
         "enroll",
         "--registry",
