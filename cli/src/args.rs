@@ -1,6 +1,7 @@
 //! The command line, as clap reads it.
 
 use clap::{Args, Parser, Subcommand};
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 /// Salal Clinic from the command line: set up a clinic, find patients, record doses.
@@ -96,6 +97,22 @@ pub(crate) enum Command {
     Verify {
         /// The QR code's text.
         text: String,
+    },
+    /// GS1 barcodes on vaccine packages (no data folder or sign-in needed).
+    #[command(subcommand)]
+    Gs1(Gs1Command),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Gs1Command {
+    /// Reads the text a scanner types for the 2D barcode on a vaccine package and
+    /// prints `ndc=NDC11 lot=LOT expires=YYYY-MM-DD` (then ` serial=...` when there is one).
+    Parse {
+        /// The scanned text, e.g. "]d20100349281425509<GS>17271231 10ABC123", with or
+        /// without group separators (ASCII 29, <GS>, {GS}, ^]), or the printed form
+        /// "(01)00349281425509(17)271231(10)ABC123".
+        #[arg(allow_hyphen_values = true)]
+        text: OsString,
     },
 }
 

@@ -1,7 +1,8 @@
 //! What each subcommand does, on top of `salal_clinic`.
 
 use crate::args::{
-    Cli, Command, ConsentArgs, DoseArgs, DoseCommand, PatientArgs, PatientCommand, PatientEditArgs,
+    Cli, Command, ConsentArgs, DoseArgs, DoseCommand, Gs1Command, PatientArgs, PatientCommand,
+    PatientEditArgs,
 };
 use crate::{CliError, unlock};
 use chrono::NaiveDate;
@@ -79,6 +80,8 @@ pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
             let clinic = unlock::open(&cli.data_dir, lang)?;
             sync(&clinic, lang)
         }
+        // Reads only the barcode and the embedded code sets: no data folder, no sign-in.
+        Command::Gs1(Gs1Command::Parse { text }) => gs1_parse(&text, lang),
         Command::Verify { text } => {
             let clinic = unlock::open(&cli.data_dir, lang)?;
             crate::documents::verify(&clinic, &text, lang)
@@ -101,6 +104,13 @@ pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
             signed_in(&clinic, &session, command, lang)
         }
     }
+}
+
+/// `salal gs1 parse TEXT`: the package's NDC, lot, expiry and serial, on one line.
+fn gs1_parse(text: &std::ffi::OsStr, lang: Lang) -> Result<(), CliError> {
+    let package = salal_gs1::read_package_bytes(text.as_encoded_bytes())
+        .map_err(|e| CliError::from_error(&e, lang))?;
+    out(&package.summary_line())
 }
 
 fn init(
@@ -229,6 +239,7 @@ fn signed_in(
         | Command::Enroll { .. }
         | Command::Sync
         | Command::Verify { .. }
+        | Command::Gs1(_)
         | Command::Export => Ok(()),
         Command::Print(command) => crate::documents::print(clinic, session, &command, lang),
         Command::Recall(args) => crate::documents::recall(clinic, session, &args, lang),
