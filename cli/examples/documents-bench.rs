@@ -41,6 +41,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|(id, _)| *id)
         .ok_or("no patients")?;
 
+    // Where the time of one certificate goes, by the use cases it is built from.
+    let stage = |name: &str, f: &dyn Fn() -> Result<(), Box<dyn std::error::Error>>| {
+        let start = Instant::now();
+        for _ in 0..10 {
+            f()?;
+        }
+        println!("  {name}: {:.2} ms", start.elapsed().as_secs_f64() * 100.0);
+        Ok::<(), Box<dyn std::error::Error>>(())
+    };
+    stage("forecast", &|| {
+        Ok(clinic.patient_forecast(&session, child).map(|_| ())?)
+    })?;
+    stage("registry states", &|| {
+        Ok(clinic.record_sync_states(&session, child).map(|_| ())?)
+    })?;
+    stage("sync status", &|| Ok(clinic.sync_status().map(|_| ())?))?;
+    stage("record", &|| {
+        Ok(clinic.patient_record(&session, child).map(|_| ())?)
+    })?;
+
     // The first print also makes the clinic's signing key; time the ones after.
     clinic.print_cis(&session, child, Lang::Es)?;
     let mut times = Vec::new();

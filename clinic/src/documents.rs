@@ -324,7 +324,7 @@ impl Clinic {
         self.authorize(session, Permission::ViewPatients)?;
         let forecast = self.patient_forecast(session, id)?;
         let states = self.record_sync_states(session, id)?;
-        let status = self.sync_status()?;
+        let last_success = self.last_sync_success()?;
         let store = self.lock();
         let patient = store.patient(id)?.ok_or(ClinicError::PatientNotFound)?;
         let birth_date = patient
@@ -335,7 +335,7 @@ impl Clinic {
         let clinic_name = store.clinic_name()?.unwrap_or_default();
         drop(store);
         let confirmed = |s: &RecordSync| matches!(s, RecordSync::Confirmed { .. });
-        let stamp = match status.last_success {
+        let stamp = match last_success {
             Some(at)
                 if confirmed(&states.patient)
                     && states.events.iter().all(|(_, s)| confirmed(s)) =>

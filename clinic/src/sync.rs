@@ -578,6 +578,11 @@ impl Clinic {
         }
     }
 
+    /// When a sync last reached the registry (without counting the outbox).
+    pub fn last_sync_success(&self) -> Result<Option<DateTime<Utc>>, ClinicError> {
+        Ok(last_success(&self.lock())?)
+    }
+
     /// Where this replica stands with the registry (for the status bar).
     pub fn sync_status(&self) -> Result<SyncStatus, ClinicError> {
         let store = self.lock();
@@ -588,10 +593,7 @@ impl Clinic {
             .and_then(|e| serde_json::from_str::<(String, String)>(&e).ok());
         Ok(SyncStatus {
             registry_url: store.meta(meta::REGISTRY_URL)?,
-            last_success: store
-                .meta(meta::LAST_SUCCESS)?
-                .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
-                .map(|t| t.with_timezone(&Utc)),
+            last_success: last_success(&store)?,
             waiting: counts.waiting,
             rejected: counts.rejected,
             last_error,
@@ -641,4 +643,11 @@ impl Clinic {
             Err(e) => Err(e.into()),
         }
     }
+}
+
+fn last_success(store: &salal_store::Store) -> Result<Option<DateTime<Utc>>, StoreError> {
+    Ok(store
+        .meta(meta::LAST_SUCCESS)?
+        .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+        .map(|t| t.with_timezone(&Utc)))
 }

@@ -194,13 +194,16 @@ impl Store {
         Ok(out)
     }
 
-    /// Where one record stands with the registry.
+    /// Where one record stands with the registry. (Each query repeats the
+    /// `outbox_by_record` index's condition, `status <> 'acknowledged'`: SQLite
+    /// uses a partial index only when the WHERE clause names its condition.)
     pub fn record_sync(&self, entity: Entity, id: &str) -> Result<RecordSync, StoreError> {
         let rejected: Option<(String, String, String)> = self
             .conn
             .query_row(
                 "SELECT reject_code, reject_en, reject_es FROM outbox
-                 WHERE entity = ?1 AND entity_id = ?2 AND status = 'rejected' ORDER BY seq DESC LIMIT 1",
+                 WHERE entity = ?1 AND entity_id = ?2 AND status <> 'acknowledged'
+                   AND status = 'rejected' ORDER BY seq DESC LIMIT 1",
                 [entity.code(), id],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
@@ -214,7 +217,7 @@ impl Store {
         }
         let waiting: bool = self.conn.query_row(
             "SELECT EXISTS (SELECT 1 FROM outbox WHERE entity = ?1 AND entity_id = ?2
-                     AND status IN ('pending', 'sent'))",
+                     AND status <> 'acknowledged' AND status IN ('pending', 'sent'))",
             [entity.code(), id],
             |r| r.get(0),
         )?;
