@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end tests of Salal Clinic in the real window: builds the UI, the app
-# (release) and the WebDriver client, then runs the flows under Xvfb (1366x768)
+# (release), the `salal` command line (it makes the demo clinic of the printing
+# and reminder flow) and the WebDriver client, then runs the flows under Xvfb (1366x768)
 # inside a private D-Bus session with an unlocked keyring. Screenshots of every
 # screen go to $CARGO_TARGET_DIR/e2e-screenshots/ (default target/).
 # Needs: apt webkit2gtk-driver xvfb gnome-keyring dbus (scripts/setup.sh),
@@ -22,9 +23,11 @@ scripts/build-ui.sh
 # Separate invocations, always the same way: building app and client together
 # unifies features differently and rebuilds most dependencies.
 cargo build --release -p salal-app
+cargo build --release -p salal-cli
 cargo test -p salal-e2e --test e2e --no-run
 
 export SALAL_E2E_APP="$CARGO_TARGET_DIR/release/salal-clinic"
+export SALAL_E2E_CLI="$CARGO_TARGET_DIR/release/salal"
 export SALAL_E2E_SHOTS="$CARGO_TARGET_DIR/e2e-screenshots"
 rm -rf "$SALAL_E2E_SHOTS" && mkdir -p "$SALAL_E2E_SHOTS"
 # No accessibility bus or desktop portals on a headless run.

@@ -7,11 +7,13 @@
 //! the user's language.
 //!
 //! Start with [`cmd`] (the command names), then the request and result types of
-//! each screen: [`setup`], [`session`], [`patient`], [`dose`], [`forecast`], [`admin`], [`sync`].
+//! each screen: [`setup`], [`session`], [`patient`], [`dose`], [`forecast`], [`admin`], [`sync`],
+//! [`documents`] (printing and reminder/recall).
 //! The shell also pushes events to the UI; their names are in [`event`].
 //! Dates travel as ISO 8601 text (`YYYY-MM-DD`), ids as UUID text.
 
 pub mod admin;
+pub mod documents;
 pub mod dose;
 pub mod forecast;
 pub mod patient;
@@ -69,6 +71,16 @@ pub mod cmd {
     pub const RECORD_SYNC_STATES: &str = "record_sync_states";
     /// Link this computer to a registry (administrators).
     pub const ENROLL: &str = "enroll";
+    /// The folder documents are saved in (full path).
+    pub const DOCUMENTS_FOLDER: &str = "documents_folder";
+    /// Save (and optionally print) a document about a patient: [`crate::documents::PrintRequest`].
+    pub const PRINT_DOCUMENT: &str = "print_document";
+    /// The families to remind: [`crate::documents::RecallRequest`].
+    pub const RECALL_LIST: &str = "recall_list";
+    /// Letters, labels or CSV of the last list found: [`crate::documents::RecallExportRequest`].
+    pub const RECALL_EXPORT: &str = "recall_export";
+    /// Record a call to a family: [`crate::documents::RecordCallRequest`].
+    pub const RECORD_CALL: &str = "record_call";
 }
 
 /// The names of the events the shell sends the UI unasked.
@@ -77,6 +89,8 @@ pub mod event {
     pub const SYNC_PROGRESS: &str = "sync-progress";
     /// [`crate::sync::SyncStatusView`], when a sync starts and ends and when local changes wait.
     pub const SYNC_STATUS: &str = "sync-status";
+    /// [`crate::documents::RecallProgressView`] while recall letters are laid out.
+    pub const RECALL_PROGRESS: &str = "recall-progress";
 }
 
 /// A language the interface speaks (same codes as `salal_core::i18n::Lang`).

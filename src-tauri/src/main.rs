@@ -5,11 +5,13 @@
 //! and nothing lower, and answer with the wire types of `salal_ipc`. Start with
 //! [`shell`] (the state: where the data lives, the open clinic, who is signed
 //! in) and [`sync`] (the background sync with the registry), then [`errors`] (how every failure becomes a typed, translated
-//! `IpcError`) and [`convert`] (wire ↔ domain).
+//! `IpcError`), [`convert`] (wire ↔ domain) and [`files`] (documents saved as
+//! files and sent to the printer).
 //!
 //! Command line: `salal-clinic [--data-dir DIR]`. Without it the data lives in
 //! the OS app-data directory (`$XDG_DATA_HOME/org.salal.clinic` on Linux);
-//! `SALAL_DATA_DIR` does the same as `--data-dir`.
+//! `SALAL_DATA_DIR` does the same as `--data-dir`. Printed documents are saved
+//! in `<Documents>/Salal` (or `SALAL_DOCUMENTS_DIR`).
 
 // No console window behind the app on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
@@ -17,6 +19,7 @@
 mod commands;
 mod convert;
 mod errors;
+mod files;
 mod shell;
 mod sync;
 
@@ -34,6 +37,7 @@ fn main() {
             app.manage(shell::Shell::new(data_dir));
             let sync = sync::SyncHandle::default();
             app.manage(sync.clone());
+            app.manage(commands::documents::RecallLists::default());
             sync::start(app.handle().clone(), sync)?;
             #[cfg(target_os = "linux")]
             if let Some(window) = app.get_webview_window("main") {
@@ -65,6 +69,11 @@ fn main() {
             commands::sync::sync_now,
             commands::sync::record_sync_states,
             commands::sync::enroll,
+            commands::documents::documents_folder,
+            commands::documents::print_document,
+            commands::documents::recall_list,
+            commands::documents::recall_export,
+            commands::documents::record_call,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

@@ -7,14 +7,15 @@
 use crate::i18n::{from_wire, t};
 use crate::screens::{
     change_password::ChangePassword, dose_form::DoseForm, login::Login,
-    patient_form::PatientFormScreen, patient_record::PatientRecordScreen, recover::Recover,
-    registry::Registry, search::Search, setup::Setup, status_bar::StatusBar, status_bar::sync_now,
-    users::Users,
+    patient_form::PatientFormScreen, patient_record::PatientRecordScreen, recall::Recall,
+    recover::Recover, registry::Registry, search::Search, setup::Setup, status_bar::StatusBar,
+    status_bar::sync_now, users::Users,
 };
 use crate::transport::{call, listen};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use salal_core::i18n::Lang;
+use salal_ipc::documents::RecallProgressView;
 use salal_ipc::session::SessionInfo;
 use salal_ipc::setup::{AppStatus, ClinicState};
 use salal_ipc::sync::{SyncProgressView, SyncStatusView};
@@ -49,6 +50,8 @@ pub(crate) enum Screen {
     Users,
     /// The link to the registry (administrators).
     Registry,
+    /// Reminder/recall: the families due or overdue, their letters, labels, CSV and calls.
+    Recall,
 }
 
 /// State every screen can reach, all `Copy` signals.
@@ -72,6 +75,8 @@ pub(crate) struct AppState {
     pub(crate) sync: RwSignal<SyncStatusView>,
     /// The running sync's progress, while one runs.
     pub(crate) sync_progress: RwSignal<Option<SyncProgressView>>,
+    /// How far the recall letters being made are (set by the shell's events).
+    pub(crate) recall_progress: RwSignal<Option<RecallProgressView>>,
 }
 
 impl AppState {
@@ -124,6 +129,7 @@ pub(crate) fn App() -> impl IntoView {
         demo: RwSignal::new(false),
         sync: RwSignal::new(SyncStatusView::default()),
         sync_progress: RwSignal::new(None),
+        recall_progress: RwSignal::new(None),
     };
     provide_context(app);
     crate::i18n::init(app.lang);
@@ -138,6 +144,12 @@ pub(crate) fn App() -> impl IntoView {
     listen(event::SYNC_PROGRESS, move |progress: SyncProgressView| {
         app.sync_progress.set(Some(progress));
     });
+    listen(
+        event::RECALL_PROGRESS,
+        move |progress: RecallProgressView| {
+            app.recall_progress.set(Some(progress));
+        },
+    );
 
     spawn_local(async move {
         match call::<_, AppStatus>(cmd::APP_STATUS, &()).await {
@@ -163,7 +175,7 @@ pub(crate) fn App() -> impl IntoView {
     });
 
     // Once signed in, anywhere: F2 back to patient search (the home screen),
-    // F9 sync with the registry now.
+    // F7 reminder/recall, F9 sync with the registry now.
     let shortcut = window_event_listener(leptos::ev::keydown, move |ev| {
         if app.session.with_untracked(Option::is_none) {
             return;
@@ -172,6 +184,10 @@ pub(crate) fn App() -> impl IntoView {
             "F2" => {
                 ev.prevent_default();
                 app.go(Screen::Search);
+            }
+            "F7" => {
+                ev.prevent_default();
+                app.go(Screen::Recall);
             }
             "F9" => {
                 ev.prevent_default();
@@ -216,8 +232,11 @@ fn Nav() -> impl IntoView {
     view! {
         <Show when=move || app.session.with(Option::is_some)>
             <nav class="nav">
-                <button id="nav-search" class="link" on:click=move |_| app.go(Screen::Search)>
-                    {t("ui.nav.search")}
+                <button id="nav-search" class="link" aria-keyshortcuts="F2" on:click=move |_| app.go(Screen::Search)>
+                    {t("ui.nav.search")}" "<kbd>"F2"</kbd>
+                </button>
+                <button id="nav-recall" class="link" aria-keyshortcuts="F7" on:click=move |_| app.go(Screen::Recall)>
+                    {t("ui.nav.recall")}" "<kbd>"F7"</kbd>
                 </button>
                 <Show when=is_admin>
                     <button id="nav-users" class="link" on:click=move |_| app.go(Screen::Users)>
@@ -261,5 +280,6 @@ fn render(screen: Screen) -> AnyView {
         Screen::RecordDose { patient_id } => view! { <DoseForm patient_id=patient_id/> }.into_any(),
         Screen::Users => view! { <Users/> }.into_any(),
         Screen::Registry => view! { <Registry/> }.into_any(),
+        Screen::Recall => view! { <Recall/> }.into_any(),
     }
 }

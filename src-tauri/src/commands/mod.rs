@@ -4,6 +4,7 @@
 //! database work never freeze the window.
 
 pub(crate) mod admin;
+pub(crate) mod documents;
 pub(crate) mod events;
 pub(crate) mod forecast;
 pub(crate) mod patients;

@@ -8,8 +8,9 @@
 //! and a private keyring: see `scripts/e2e.sh`.
 //!
 //! Environment: `SALAL_E2E_APP` (the app binary; default
-//! `$CARGO_TARGET_DIR/release/salal-clinic`), `SALAL_E2E_SHOTS` (screenshot
-//! folder; default `$CARGO_TARGET_DIR/e2e-screenshots`).
+//! `$CARGO_TARGET_DIR/release/salal-clinic`), `SALAL_E2E_CLI` (the `salal`
+//! command line, which makes demo clinics; default `$CARGO_TARGET_DIR/release/salal`),
+//! `SALAL_E2E_SHOTS` (screenshot folder; default `$CARGO_TARGET_DIR/e2e-screenshots`).
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -38,6 +39,19 @@ pub fn app_binary() -> PathBuf {
         .unwrap_or_else(|| target_dir().join("release/salal-clinic"))
 }
 
+/// The `salal` command line.
+#[must_use]
+pub fn cli_binary() -> PathBuf {
+    std::env::var_os("SALAL_E2E_CLI")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| target_dir().join("release/salal"))
+}
+
+/// The demo administrator's user name and password (those of `salal demo`).
+pub const DEMO_USER: &str = "admin";
+/// See [`DEMO_USER`].
+pub const DEMO_PASSWORD: &str = "orchard river demo clinic";
+
 /// Where screenshots go.
 #[must_use]
 pub fn screenshot_dir() -> PathBuf {
@@ -64,15 +78,57 @@ impl App {
         if data_dir.exists() {
             std::fs::remove_dir_all(&data_dir)?;
         }
-        App::start(flow, data_dir, false).await
+        App::start(flow, data_dir, false, &[]).await
     }
 
     /// Starts the app on an existing clinic's data directory, which is kept.
     pub async fn launch_on(flow: &str, data_dir: PathBuf) -> TestResult<App> {
-        App::start(flow, data_dir, true).await
+        App::start(flow, data_dir, true, &[]).await
     }
 
-    async fn start(flow: &str, data_dir: PathBuf, keep_data: bool) -> TestResult<App> {
+    /// Makes a demo clinic of `patients` with the `salal` command line (in the
+    /// same keyring), then starts the app on it with `env` set; the clinic is
+    /// removed afterwards. Sign in with [`DEMO_USER`] and [`DEMO_PASSWORD`].
+    pub async fn launch_demo(
+        flow: &str,
+        patients: usize,
+        env: &[(&str, &std::ffi::OsStr)],
+    ) -> TestResult<App> {
+        let data_dir =
+            std::env::temp_dir().join(format!("salal-e2e-{flow}-{}", std::process::id()));
+        if data_dir.exists() {
+            std::fs::remove_dir_all(&data_dir)?;
+        }
+        let cli = cli_binary();
+        let output = Command::new(&cli)
+            .arg("--data-dir")
+            .arg(&data_dir)
+            .args(["demo", "--patients", &patients.to_string()])
+            .env("SALAL_PASSWORD", DEMO_PASSWORD)
+            .output()
+            .await
+            .map_err(|e| {
+                format!(
+                    "cannot run {} ({e}); build it first: cargo build --release -p salal-cli",
+                    cli.display()
+                )
+            })?;
+        if !output.status.success() {
+            return Err(format!(
+                "salal demo failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+            .into());
+        }
+        App::start(flow, data_dir, false, env).await
+    }
+
+    async fn start(
+        flow: &str,
+        data_dir: PathBuf,
+        keep_data: bool,
+        env: &[(&str, &std::ffi::OsStr)],
+    ) -> TestResult<App> {
         let app = app_binary();
         if !app.is_file() {
             return Err(format!(
@@ -88,6 +144,8 @@ impl App {
         wait_for_free_port(NATIVE_PORT).await?;
         let tauri_driver = Command::new("tauri-driver")
             .args(["--port", &DRIVER_PORT.to_string(), "--native-port", &NATIVE_PORT.to_string()])
+            // WebKitWebDriver hands its environment to the app it starts.
+            .envs(env.iter().copied())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             // Its own process group, so that WebKitWebDriver and the app it started go with it.

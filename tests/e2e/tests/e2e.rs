@@ -405,3 +405,157 @@ async fn one_save_per_form_and_sync_state_offline() -> TestResult {
         .await?;
     app.quit().await
 }
+
+/// Collapses runs of white space, so text laid out over several lines reads as one.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The files in `dir` whose names start with `prefix` and end with `ext`, sorted.
+fn files_like(dir: &std::path::Path, prefix: &str, ext: &str) -> Vec<std::path::PathBuf> {
+    let mut found: Vec<_> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with(prefix) && n.ends_with(ext))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    found.sort();
+    found
+}
+
+/// On a demo clinic: the record's print panel (Ctrl+P) saves the CIS in
+/// Spanish as a PDF in the documents folder and says where; "Print" without a
+/// working print service keeps the PDF and says so. Then the reminder/recall
+/// screen (F7) finds the families due, records a call, and saves the CSV and
+/// the letters (which count as sent once saved).
+#[tokio::test]
+async fn printing_and_reminders_on_a_demo_clinic() -> TestResult {
+    let docs = std::env::temp_dir().join(format!("salal-e2e-docs-{}", std::process::id()));
+    std::fs::remove_dir_all(&docs).ok();
+    let mut app =
+        App::launch_demo("print", 150, &[("SALAL_DOCUMENTS_DIR", docs.as_os_str())]).await?;
+    app.wait_for("login-screen").await?;
+    app.fill("login-username", salal_e2e::DEMO_USER).await?;
+    app.fill("login-password", salal_e2e::DEMO_PASSWORD).await?;
+    app.keys("login-password", Key::Enter).await?;
+    app.wait_for("search-screen").await?;
+
+    // Any patient: the first whose name has a part starting with "a".
+    app.fill("search-input", "a").await?;
+    app.wait_for("search-results").await?;
+    app.wait_text("search-results", ",").await?;
+    app.keys("search-input", Key::Enter).await?;
+    app.wait_for("record-name").await?;
+    let name = app.text("record-name").await?;
+    let surname = name
+        .split(',')
+        .next()
+        .and_then(|s| s.split_whitespace().next())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        !surname.is_empty(),
+        "the record names the patient: {name:?}"
+    );
+
+    // Ctrl+P opens the panel; the CIS in Spanish, saved with Enter.
+    app.keys("record-dose", Key::Control + "p").await?;
+    app.wait_for("print-panel").await?;
+    app.choose("print-lang", "es").await?;
+    app.wait_text("print-folder", &docs.display().to_string())
+        .await?;
+    app.shot("print-panel").await?;
+    app.keys("print-kind-cis", Key::Enter).await?;
+    let saved = app.wait_text("print-result", ".pdf").await?;
+    assert!(
+        saved.contains(&docs.display().to_string()),
+        "the full path is shown: {saved}"
+    );
+    let pdfs = files_like(&docs, "CIS-", ".pdf");
+    assert_eq!(pdfs.len(), 1, "one CIS saved: {pdfs:?}");
+    assert!(
+        saved.contains(&pdfs[0].display().to_string()),
+        "{saved} names {pdfs:?}"
+    );
+    let text = std::process::Command::new("pdftotext")
+        .arg(&pdfs[0])
+        .arg("-")
+        .output()?;
+    assert!(text.status.success(), "pdftotext reads the CIS");
+    let text = one_line(&String::from_utf8_lossy(&text.stdout));
+    assert!(
+        text.contains("Certificado de Estado de Vacunación"),
+        "the CIS is in Spanish: {text}"
+    );
+    assert!(text.contains(&surname), "the CIS names {surname}: {text}");
+    app.shot("print-saved").await?;
+
+    // "Print": saved again, then sent to the print service, or a clear message
+    // (no printer here) saying where the PDF is; the PDF is never lost.
+    let first = pdfs[0].clone();
+    app.click("print-print").await?;
+    let printed = app.wait_text("print-result", "saved at").await?;
+    let pdfs = files_like(&docs, "CIS-", ".pdf");
+    assert_eq!(pdfs.len(), 2, "the printed copy is saved too: {pdfs:?}");
+    let copy = pdfs.iter().find(|p| **p != first).ok_or("no second PDF")?;
+    assert!(
+        printed.contains(&copy.display().to_string()),
+        "{printed} names {copy:?}"
+    );
+    app.shot("print-unavailable").await?;
+    app.keys("print-close", Key::Escape).await?;
+    app.wait_for("record-print").await?;
+    assert!(!app.exists("print-panel").await?, "Esc closed the panel");
+
+    // F7: reminder/recall for the demo families as of today.
+    app.keys("record-print", Key::F7).await?;
+    app.wait_for("recall-screen").await?;
+    app.keys("recall-as-of", Key::Enter).await?;
+    app.wait_for("recall-table").await?;
+    let rows = app.count("#recall-table tr.recall-row").await?;
+    assert!(rows > 0, "families are due");
+    app.wait_text("recall-summary", "families to remind")
+        .await?;
+    app.shot("recall").await?;
+
+    // A call to the first family, with what came of it.
+    app.click("recall-call-0").await?;
+    app.fill("recall-call-outcome-0", "Left a message").await?;
+    app.keys("recall-call-outcome-0", Key::Enter).await?;
+    app.wait_text("notice", "recorded").await?;
+    app.wait_text("recall-table", "calls: 1").await?;
+
+    // The CSV, saved the same durable way.
+    app.click("recall-csv").await?;
+    app.wait_text("recall-result", ".csv").await?;
+    let csvs = files_like(&docs, "Recall-List-", ".csv");
+    assert_eq!(csvs.len(), 1, "{csvs:?}");
+    let csv = std::fs::read_to_string(&csvs[0])?;
+    let header = csv.lines().next().unwrap_or_default();
+    assert!(header.starts_with("patient_id,"), "{header}");
+    assert_eq!(csv.lines().count(), rows + 1, "one line per family");
+
+    // The letters: saved, then recorded as sent (the rows say so).
+    app.click("recall-letters").await?;
+    app.wait_text("recall-result", "letters saved").await?;
+    let letters = files_like(&docs, "Recall-Letters-", ".pdf");
+    assert_eq!(letters.len(), 1, "{letters:?}");
+    app.wait_text("recall-table", "Letters: 1").await?;
+    app.shot("recall-letters").await?;
+
+    app.choose("language-select", "es").await?;
+    app.wait_text("recall-screen", "Recordatorios de vacunas")
+        .await?;
+    app.shot("recordatorios").await?;
+    app.choose("language-select", "en").await?;
+    app.quit().await?;
+    std::fs::remove_dir_all(&docs).ok();
+    Ok(())
+}

@@ -6,6 +6,8 @@ pub(crate) mod forecast_panel;
 pub(crate) mod login;
 pub(crate) mod patient_form;
 pub(crate) mod patient_record;
+pub(crate) mod print_panel;
+pub(crate) mod recall;
 pub(crate) mod recover;
 pub(crate) mod registry;
 pub(crate) mod search;

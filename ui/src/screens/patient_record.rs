@@ -2,11 +2,13 @@
 //! event grouped by vaccine group. Events entered in error stay visible, struck
 //! through, so the history is honest. The header and each event say where
 //! they stand with the registry: pending, confirmed (when), or rejected (why,
-//! and what to do); they follow each sync as it ends.
+//! and what to do); they follow each sync as it ends. "Print…" (Ctrl+P) opens
+//! the print panel ([`crate::screens::print_panel`]).
 
 use crate::app::{Screen, state};
 use crate::i18n::{bilingual_tracked, iso_date_text, moment_text, t, t_args_tracked, t_key, t_now};
 use crate::screens::forecast_panel::ForecastPanel;
+use crate::screens::print_panel::PrintPanel;
 use crate::transport::call;
 use crate::widgets::{Busy, ErrorBanner};
 use leptos::html::Button;
@@ -26,6 +28,8 @@ pub(crate) fn PatientRecordScreen(id: String) -> impl IntoView {
     let busy = RwSignal::new(true);
     let id = StoredValue::new(id);
     let record_button = NodeRef::<Button>::new();
+    let print_button = NodeRef::<Button>::new();
+    let printing = RwSignal::new(false);
     let sync_states = RwSignal::new(None::<RecordSyncStates>);
 
     let load_sync = move || {
@@ -73,11 +77,29 @@ pub(crate) fn PatientRecordScreen(id: String) -> impl IntoView {
     });
 
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
-        if ev.key() == "Escape" {
+        if ev.key() == "Escape" && !ev.default_prevented() && !printing.get_untracked() {
             ev.prevent_default();
             app.go(Screen::Search);
         }
     };
+    // Ctrl+P anywhere on the record opens the print panel (instead of the webview's own printing).
+    let print_key = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.ctrl_key()
+            && !ev.alt_key()
+            && matches!(ev.key().as_str(), "p" | "P")
+            && record.with_untracked(Option::is_some)
+        {
+            ev.prevent_default();
+            printing.set(true);
+        }
+    });
+    on_cleanup(move || print_key.remove());
+    let close_print = Callback::new(move |()| {
+        printing.set(false);
+        if let Some(button) = print_button.get_untracked() {
+            button.focus().ok();
+        }
+    });
 
     view! {
         <section class="record" id="record-screen" on:keydown=on_key tabindex="-1">
@@ -88,7 +110,12 @@ pub(crate) fn PatientRecordScreen(id: String) -> impl IntoView {
             </Show>
             {move || record.get().map(|r| {
                 let lang = app.lang.get();
+                let print_lang = r.details.preferred_language.parse().unwrap_or(lang);
                 view! {
+                    <Show when=move || printing.get()>
+                        <PrintPanel patient_id=id.get_value() default_lang=print_lang on_close=close_print/>
+                    </Show>
+                    <div class="record-body" inert=move || printing.get()>
                     <div class="record-head">
                         <div>
                             <h1 id="record-name">{r.display_name.clone()}</h1>
@@ -107,6 +134,10 @@ pub(crate) fn PatientRecordScreen(id: String) -> impl IntoView {
                                 on:click=move |_| app.go(Screen::RecordDose { patient_id: id.get_value() })>
                                 {t("ui.record.record_dose")}
                             </button>
+                            <button id="record-print" node_ref=print_button aria-keyshortcuts="Control+P"
+                                aria-haspopup="dialog" on:click=move |_| printing.set(true)>
+                                {t("ui.print.open")}" "<kbd>{t("ui.print.shortcut")}</kbd>
+                            </button>
                             <button id="record-edit" on:click=move |_| app.go(Screen::EditPatient { id: id.get_value() })>
                                 {t("ui.record.edit")}
                             </button>
@@ -121,6 +152,7 @@ pub(crate) fn PatientRecordScreen(id: String) -> impl IntoView {
                     </div>
                     <ForecastPanel patient_id=id.get_value() error=error/>
                     <Events record=r on_changed=load error=error sync_states=sync_states/>
+                    </div>
                 }
             })}
         </section>
