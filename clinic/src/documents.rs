@@ -105,6 +105,14 @@ pub(crate) struct PatientFile {
     pub(crate) stamp: RegistryStamp,
 }
 
+/// The letterhead of this clinic (its name; no address is recorded yet).
+pub(crate) fn letterhead(clinic_name: &str) -> Letterhead {
+    Letterhead {
+        clinic_name: clinic_name.to_owned(),
+        lines: Vec::new(),
+    }
+}
+
 pub(crate) fn child_of(patient: &Patient, birth_date: NaiveDate) -> Child {
     let d = &patient.details;
     Child {
@@ -379,6 +387,17 @@ impl Clinic {
         Ok(salal_attest::sign(&summary, &key))
     }
 
+    /// The patient's status under the Washington school / child-care rules today.
+    fn school_results(&self, file: &PatientFile) -> Result<Vec<SettingResult>, DocumentError> {
+        let rules =
+            salal_school::Rules::embedded().map_err(|e| DocumentError::Data(e.to_string()))?;
+        Ok(salal_school::evaluate(
+            rules,
+            &school_history(file, self.codes),
+            self.today(),
+        ))
+    }
+
     fn audit_print(&self, session: &Session, id: PatientId, what: &str) -> Result<(), ClinicError> {
         self.lock().write(&session.actor(), self.now(), |w| {
             w.audit("print", "patient", &id.to_string(), what)
@@ -394,10 +413,7 @@ impl Clinic {
         lang: Lang,
     ) -> Result<Vec<u8>, DocumentError> {
         let file = self.patient_file(session, id)?;
-        let rules =
-            salal_school::Rules::embedded().map_err(|e| DocumentError::Data(e.to_string()))?;
-        let results =
-            salal_school::evaluate(rules, &school_history(&file, self.codes), self.today());
+        let results = self.school_results(&file)?;
         let primary_result = primary(&results);
         let mut rows_out = Vec::new();
         for spec in rows()? {
@@ -464,10 +480,7 @@ impl Clinic {
         let qr = self.sign_summary(session, &file, attest_status(&results))?;
         let cis = salal_print::model::Cis {
             lang,
-            clinic: Letterhead {
-                clinic_name: file.clinic_name.clone(),
-                lines: Vec::new(),
-            },
+            clinic: letterhead(&file.clinic_name),
             child: child_of(&file.patient, file.birth_date),
             rows: rows_out,
             varicella_history,
@@ -489,10 +502,7 @@ impl Clinic {
         lang: Lang,
     ) -> Result<Vec<u8>, DocumentError> {
         let file = self.patient_file(session, id)?;
-        let rules =
-            salal_school::Rules::embedded().map_err(|e| DocumentError::Data(e.to_string()))?;
-        let results =
-            salal_school::evaluate(rules, &school_history(&file, self.codes), self.today());
+        let results = self.school_results(&file)?;
         let record_doses = doses(&file.events)
             .map(|(e, date)| RecordDose {
                 vaccine: self
@@ -511,10 +521,7 @@ impl Clinic {
         let qr = self.sign_summary(session, &file, attest_status(&results))?;
         let record = salal_print::model::ImmunizationRecord {
             lang,
-            clinic: Letterhead {
-                clinic_name: file.clinic_name.clone(),
-                lines: Vec::new(),
-            },
+            clinic: letterhead(&file.clinic_name),
             child: child_of(&file.patient, file.birth_date),
             doses: record_doses,
             due: due_lines(&file.forecast, lang),
@@ -554,10 +561,7 @@ impl Clinic {
                 ConsentFormKind::Registry => ConsentKind::RegistryDecline,
                 ConsentFormKind::Mailings => ConsentKind::MailingsDecline,
             },
-            clinic: Letterhead {
-                clinic_name,
-                lines: Vec::new(),
-            },
+            clinic: letterhead(&clinic_name),
             child: child_of(&patient, birth_date),
             guardian: d.guardian_name.clone(),
             address: address_lines(&patient),

@@ -6,7 +6,7 @@
 //! mailings never appears. Each letter printed is recorded as a contact, so
 //! the next run can skip a family written to recently or suggest a call.
 
-use crate::documents::{address_lines, child_of, due_lines, full_name};
+use crate::documents::{address_lines, child_of, due_lines, full_name, letterhead};
 use crate::error::{ClinicError, DocumentError};
 use crate::forecast::{DueState, assess, engine};
 use crate::{Clinic, Session};
@@ -16,7 +16,7 @@ use salal_core::i18n::{Lang, tr_args};
 use salal_core::ids::PatientId;
 use salal_core::patient::Patient;
 use salal_core::user::Permission;
-use salal_print::model::{Letterhead, MailingLabel, RecallLetter};
+use salal_print::model::{MailingLabel, RecallLetter};
 use salal_store::{Contact, ContactMethod, ContactSummary};
 
 /// Which families to remind.
@@ -300,10 +300,7 @@ impl Clinic {
                 let due = due_lines(&forecast, lang);
                 Ok(RecallLetter {
                     lang,
-                    clinic: Letterhead {
-                        clinic_name: clinic_name.clone(),
-                        lines: Vec::new(),
-                    },
+                    clinic: letterhead(&clinic_name),
                     address_block: address_block(&entry.patient, lang),
                     child: child_of(&entry.patient, birth),
                     due,

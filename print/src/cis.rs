@@ -7,8 +7,8 @@
 
 use crate::PrintError;
 use crate::common::{
-    BODY_BOTTOM, CONTINUED_TOP, PageFrame, format_datetime, middle_initial, sex_label, stamp_text,
-    status_text, surnames,
+    BODY_BOTTOM, CONTINUED_TOP, PageFrame, format_datetime, middle_initial, optional_qr, sex_label,
+    stamp_text, status_text, surnames, top_right_qr,
 };
 use crate::layout::{CONTENT_W, Canvas, Doc, Flow, MARGIN, Measure, RIGHT, Style};
 use crate::model::{Cis, CisRow, Requirement};
@@ -29,11 +29,7 @@ const GRID_HEAD_H: f32 = 9.0;
 /// Lay out the certificate.
 pub(crate) fn render(cis: &Cis) -> Result<Vec<u8>, PrintError> {
     let lang = cis.lang;
-    let qr = if cis.qr.is_empty() {
-        None
-    } else {
-        Some(Qr::encode(&cis.qr)?)
-    };
+    let qr = optional_qr(&cis.qr)?;
     let mut doc = Doc::new(tr(lang, "print.cis.title"))?;
     let mut flow = doc.flow(MARGIN, CONTINUED_TOP, BODY_BOTTOM);
     header(&mut flow, cis, qr.as_ref());
@@ -43,24 +39,14 @@ pub(crate) fn render(cis: &Cis) -> Result<Vec<u8>, PrintError> {
     statements_and_office(&mut flow, lang);
     signatures(&mut flow, lang);
 
-    let mut pages = flow.into_pages();
-    PageFrame {
+    PageFrame::printed(
         lang,
-        child: Some(&cis.child),
-        footer: tr_args(
-            lang,
-            "print.footer.printed",
-            &[
-                ("when", format_datetime(lang, cis.issued_at)),
-                ("clinic", cis.clinic.clinic_name.trim().to_owned()),
-            ],
-        ),
-        always_number: true,
-    }
-    .apply(&mut pages);
-    for page in pages {
-        doc.push(page);
-    }
+        &cis.child,
+        format_datetime(lang, cis.issued_at),
+        &cis.clinic,
+        true,
+    )
+    .finish_into(flow, &mut doc);
     Ok(doc.finish())
 }
 
@@ -70,13 +56,7 @@ fn header(flow: &mut Flow, cis: &Cis, qr: Option<&Qr>) {
     let top = flow.y;
     let page = flow.page();
     let measure = page.measure();
-    let mut left_w = CONTENT_W;
-    let mut qr_bottom = top;
-    if let Some(qr) = qr {
-        let x = RIGHT - qr.outer();
-        qr_bottom = qr.draw(page, x, top, tr(lang, "print.qr.caption"));
-        left_w = x - MARGIN - 3.0;
-    }
+    let (left_w, qr_bottom) = top_right_qr(page, top, qr, lang);
 
     let title = Style::bold(15.0);
     let (title, title_text) = measure.fit(title, 10.0, tr(lang, "print.cis.title"), left_w);

@@ -2,10 +2,12 @@
 //! them, the registry stamp, due-line wording, the letterhead, and the running
 //! header and footer ("page N of M") added once all pages are laid out.
 
-use crate::layout::{CONTENT_W, Canvas, MARGIN, Measure, PAGE_H, RIGHT, Style};
+use crate::PrintError;
+use crate::layout::{CONTENT_W, Canvas, Doc, Flow, MARGIN, Measure, PAGE_H, RIGHT, Style};
 use crate::model::{
     Child, ComplianceStatus, DueLine, DueWhen, Letterhead, PersonName, RegistryStamp,
 };
+use crate::qr::Qr;
 use chrono::{NaiveDateTime, Timelike};
 use salal_core::i18n::{Lang, format_date, tr, tr_args};
 
@@ -151,7 +153,39 @@ pub(crate) struct PageFrame<'a> {
     pub(crate) always_number: bool,
 }
 
-impl PageFrame<'_> {
+impl<'a> PageFrame<'a> {
+    /// The frame of a document about `child` whose footer says when and by which clinic it was printed.
+    pub(crate) fn printed(
+        lang: Lang,
+        child: &'a Child,
+        when: String,
+        clinic: &Letterhead,
+        always_number: bool,
+    ) -> PageFrame<'a> {
+        PageFrame {
+            lang,
+            child: Some(child),
+            footer: tr_args(
+                lang,
+                "print.footer.printed",
+                &[
+                    ("when", when),
+                    ("clinic", clinic.clinic_name.trim().to_owned()),
+                ],
+            ),
+            always_number,
+        }
+    }
+
+    /// Frames the pages laid out in `flow` and adds them to `doc`.
+    pub(crate) fn finish_into(&self, flow: Flow, doc: &mut Doc) {
+        let mut pages = flow.into_pages();
+        self.apply(&mut pages);
+        for page in pages {
+            doc.push(page);
+        }
+    }
+
     /// Add the running header (pages after the first) and footer to every page.
     pub(crate) fn apply(&self, pages: &mut [Canvas]) {
         let total = pages.len();
@@ -212,6 +246,28 @@ impl PageFrame<'_> {
             room -= measure.width(style, page_of) + 6.0;
         }
         canvas.text_fit(MARGIN, FOOTER_BASELINE, style, 5.5, room, &self.footer);
+    }
+}
+
+/// The verifiable QR code of a document; none when its text is empty.
+pub(crate) fn optional_qr(text: &str) -> Result<Option<Qr>, PrintError> {
+    if text.is_empty() {
+        Ok(None)
+    } else {
+        Qr::encode(text).map(Some)
+    }
+}
+
+/// Draws the QR code (if any) at the top right from `top`; returns the width
+/// left for the header beside it and the y below the code and its caption.
+pub(crate) fn top_right_qr(page: &mut Canvas, top: f32, qr: Option<&Qr>, lang: Lang) -> (f32, f32) {
+    match qr {
+        Some(qr) => {
+            let x = RIGHT - qr.outer();
+            let bottom = qr.draw(page, x, top, tr(lang, "print.qr.caption"));
+            (x - MARGIN - 3.0, bottom)
+        }
+        None => (CONTENT_W, top),
     }
 }
 

@@ -8,7 +8,7 @@ use crate::PrintError;
 use crate::common::{BODY_BOTTOM, CONTINUED_TOP, PageFrame, full_name, letterhead};
 use crate::layout::{CONTENT_W, Doc, Flow, MARGIN, RIGHT, Style};
 use crate::model::{ConsentForm, ConsentKind};
-use salal_core::i18n::{format_date, tr, tr_args};
+use salal_core::i18n::{format_date, tr};
 
 /// Width of the field labels, mm.
 const LABEL_W: f32 = 48.0;
@@ -87,24 +87,14 @@ pub(crate) fn render(form: &ConsentForm) -> Result<Vec<u8>, PrintError> {
         Style::regular(8.0),
     );
 
-    let mut pages = flow.into_pages();
-    PageFrame {
+    PageFrame::printed(
         lang,
-        child: Some(&form.child),
-        footer: tr_args(
-            lang,
-            "print.footer.printed",
-            &[
-                ("when", format_date(lang, form.date)),
-                ("clinic", form.clinic.clinic_name.trim().to_owned()),
-            ],
-        ),
-        always_number: false,
-    }
-    .apply(&mut pages);
-    for page in pages {
-        doc.push(page);
-    }
+        &form.child,
+        format_date(lang, form.date),
+        &form.clinic,
+        false,
+    )
+    .finish_into(flow, &mut doc);
     Ok(doc.finish())
 }
 

@@ -34,17 +34,13 @@ pub(crate) fn render(
     for (index, letter) in letters.iter().enumerate() {
         let mut flow = doc.flow(MARGIN, CONTINUED_TOP, BODY_BOTTOM);
         letter_body(&mut flow, letter);
-        let mut pages = flow.into_pages();
         PageFrame {
             lang: letter.lang,
             child: Some(&letter.child),
             footer: String::new(),
             always_number: false,
         }
-        .apply(&mut pages);
-        for page in pages {
-            doc.push(page);
-        }
+        .finish_into(flow, &mut doc);
         progress(index + 1, total);
     }
     if letters.is_empty() {

@@ -5,7 +5,7 @@
 use crate::PrintError;
 use crate::common::{
     BODY_BOTTOM, CONTINUED_TOP, PageFrame, due_vaccine, due_when, format_datetime, full_name,
-    letterhead, sex_label, stamp_text,
+    letterhead, optional_qr, sex_label, stamp_text, top_right_qr,
 };
 use crate::layout::{CONTENT_W, Canvas, Doc, Flow, MARGIN, RIGHT, Style};
 use crate::model::{DueLine, DueWhen, ImmunizationRecord, Letterhead};
@@ -21,11 +21,7 @@ const CARD_DUE_LINES: usize = 4;
 /// Lay out the record.
 pub(crate) fn render(record: &ImmunizationRecord) -> Result<Vec<u8>, PrintError> {
     let lang = record.lang;
-    let qr = if record.qr.is_empty() {
-        None
-    } else {
-        Some(Qr::encode(&record.qr)?)
-    };
+    let qr = optional_qr(&record.qr)?;
     let mut doc = Doc::new(tr(lang, "print.record.title"))?;
     let mut flow = doc.flow(MARGIN, CONTINUED_TOP, BODY_BOTTOM);
     header(&mut flow, record, qr.as_ref());
@@ -33,24 +29,14 @@ pub(crate) fn render(record: &ImmunizationRecord) -> Result<Vec<u8>, PrintError>
     due(&mut flow, record);
     card(&mut flow, record);
 
-    let mut pages = flow.into_pages();
-    PageFrame {
+    PageFrame::printed(
         lang,
-        child: Some(&record.child),
-        footer: tr_args(
-            lang,
-            "print.footer.printed",
-            &[
-                ("when", format_datetime(lang, record.issued_at)),
-                ("clinic", record.clinic.clinic_name.trim().to_owned()),
-            ],
-        ),
-        always_number: true,
-    }
-    .apply(&mut pages);
-    for page in pages {
-        doc.push(page);
-    }
+        &record.child,
+        format_datetime(lang, record.issued_at),
+        &record.clinic,
+        true,
+    )
+    .finish_into(flow, &mut doc);
     Ok(doc.finish())
 }
 
@@ -60,13 +46,7 @@ fn header(flow: &mut Flow, record: &ImmunizationRecord, qr: Option<&Qr>) {
     let top = flow.y;
     let page = flow.page();
     let measure = page.measure();
-    let mut left_w = CONTENT_W;
-    let mut qr_bottom = top;
-    if let Some(qr) = qr {
-        let x = RIGHT - qr.outer();
-        qr_bottom = qr.draw(page, x, top, tr(lang, "print.qr.caption"));
-        left_w = x - MARGIN - 3.0;
-    }
+    let (left_w, qr_bottom) = top_right_qr(page, top, qr, lang);
     let mut y = letterhead(page, MARGIN, top + 0.5, left_w, &record.clinic) + 4.0;
     let title = Style::bold(16.0);
     let (title, text) = measure.fit(title, 10.0, tr(lang, "print.record.title"), left_w);
