@@ -101,6 +101,15 @@ pub(crate) enum Command {
     /// GS1 barcodes on vaccine packages (no data folder or sign-in needed).
     #[command(subcommand)]
     Gs1(Gs1Command),
+    /// Vaccine stock: receive, on hand, count, waste, transfer, borrow, units, temperatures.
+    #[command(subcommand)]
+    Stock(Box<crate::stock::StockCommand>),
+    /// Vaccine orders: suggest, create, submit, approve, ship, receive, export (ExIS CSV).
+    #[command(subcommand)]
+    Order(Box<crate::stock::OrderCommand>),
+    /// Inventory reports: doses administered, on hand and expiring, counts, wastage.
+    #[command(subcommand)]
+    Report(Box<crate::stock::ReportCommand>),
 }
 
 #[derive(Debug, Subcommand)]
@@ -329,6 +338,14 @@ pub(crate) struct DoseArgs {
     /// Record it even though the lot had expired.
     #[arg(long)]
     pub(crate) confirm_expired_lot: bool,
+    /// Take the dose from stock: the lot's id or number (fills NDC, lot,
+    /// expiry and funding from the lot, and takes one dose off it).
+    #[arg(long)]
+    pub(crate) lot_id: Option<String>,
+    /// Confirm a warning and record anyway: expired_lot,
+    /// private_stock_vfc_child or vfc_stock_ineligible_child (repeat for more).
+    #[arg(long)]
+    pub(crate) confirm: Vec<String>,
 }
 
 #[derive(Debug, Args)]

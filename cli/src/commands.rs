@@ -242,6 +242,9 @@ fn signed_in(
         | Command::Gs1(_)
         | Command::Export => Ok(()),
         Command::Print(command) => crate::documents::print(clinic, session, &command, lang),
+        Command::Stock(command) => crate::stock::stock(clinic, session, &command, lang),
+        Command::Order(command) => crate::stock::order(clinic, session, &command, lang),
+        Command::Report(command) => crate::stock::report(clinic, session, &command, lang),
         Command::Recall(args) => crate::documents::recall(clinic, session, &args, lang),
         Command::Search { query, limit } => {
             let found = clinic
@@ -271,9 +274,18 @@ fn signed_in(
             DoseCommand::Add(args) => {
                 let patient = patient_id(&args.patient, lang)?;
                 let event = event_from_args(&args, clinic, lang)?;
-                let id = clinic
-                    .record_event(session, patient, &event)
-                    .map_err(|e| CliError::from_error(&e, lang))?;
+                let id = match &args.lot_id {
+                    Some(lot) => {
+                        let stock = crate::stock::from_stock(clinic, session, lot, lang)?;
+                        let mut confirmed = args.confirm.clone();
+                        if args.confirm_expired_lot {
+                            confirmed.push("expired_lot".to_owned());
+                        }
+                        clinic.record_dose(session, patient, &event, Some(&stock), &confirmed)
+                    }
+                    None => clinic.record_event(session, patient, &event),
+                }
+                .map_err(|e| CliError::from_error(&e, lang))?;
                 out(&id.to_string())
             }
             DoseCommand::Import { file } => import_events(clinic, session, &file, lang),

@@ -9,6 +9,7 @@
 mod args;
 mod commands;
 mod documents;
+mod stock;
 mod unlock;
 
 use clap::Parser;

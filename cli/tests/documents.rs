@@ -2,50 +2,11 @@
 //! `salal` binary, a real encrypted store and keyring, and the PDFs checked
 //! with poppler (`pdftotext`, `pdftoppm`) and zbar (`zbarimg`).
 
+mod support;
+
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-
-const PASSWORD: &str = "Tortuga-verde-Sol-42";
-
-fn salal(dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_salal"));
-    cmd.env("SALAL_DATA_DIR", dir)
-        .env("SALAL_USER", "admin")
-        .env("SALAL_PASSWORD", PASSWORD)
-        .env_remove("SALAL_LANG")
-        .env_remove("SALAL_RECOVERY_KEY")
-        .stdin(Stdio::null());
-    cmd
-}
-
-fn run(cmd: &mut Command) -> (i32, String, String) {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = cmd.output().expect("salal runs");
-    (
-        status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&stdout).into_owned(),
-        String::from_utf8_lossy(&stderr).into_owned(),
-    )
-}
-
-fn ok(cmd: &mut Command) -> String {
-    let (code, out, err) = run(cmd);
-    assert_eq!(code, 0, "stdout: {out}\nstderr: {err}");
-    out
-}
-
-fn init(dir: &Path, clinic: &str) {
-    ok(salal(dir).args(["init", "--clinic", clinic, "--admin", "admin"]));
-}
-
-fn add(dir: &Path, args: &[&str]) -> String {
-    let mut all = vec!["patient", "add", "--force"];
-    all.extend_from_slice(args);
-    ok(salal(dir).args(&all)).trim().to_owned()
-}
+use std::process::Command;
+use support::{add, init, ok, run, salal};
 
 fn dose(dir: &Path, patient: &str, cvx: &str, date: &str) {
     ok(salal(dir).args([

@@ -265,6 +265,13 @@ pub enum RecordEventError {
     /// What was entered has problems (all of them listed).
     #[error("record is not valid: {0:?}")]
     Invalid(Vec<EventFieldError>),
+    /// Warnings the clinician has not confirmed yet (an expired lot, funding
+    /// that does not match the child's VFC eligibility).
+    #[error("{} warning(s) to confirm", .0.len())]
+    NeedsConfirmation(Vec<crate::inventory::DoseWarning>),
+    /// The lot to take the dose from could not be used.
+    #[error(transparent)]
+    Stock(Box<StockError>),
     /// Not permitted, no such patient, or the store failed.
     #[error(transparent)]
     Clinic(#[from] ClinicError),
@@ -280,6 +287,8 @@ impl UserMessage for RecordEventError {
     fn message_key(&self) -> &'static str {
         match self {
             RecordEventError::Invalid(_) => "error.fields",
+            RecordEventError::NeedsConfirmation(_) => "inventory.warning.confirm",
+            RecordEventError::Stock(e) => e.message_key(),
             RecordEventError::Clinic(e) => e.message_key(),
         }
     }
@@ -310,6 +319,10 @@ impl UserMessage for RecordEventError {
                 }
                 vec![("details", parts.join(" "))]
             }
+            RecordEventError::NeedsConfirmation(warnings) => {
+                vec![("warnings", joined(warnings, lang))]
+            }
+            RecordEventError::Stock(e) => e.message_args(lang),
             RecordEventError::Clinic(e) => e.message_args(lang),
         }
     }
@@ -372,6 +385,114 @@ impl UserMessage for DocumentError {
             }
             DocumentError::Invalid(VerifyError::UnknownKey(key)) => vec![("key", key.clone())],
             DocumentError::Invalid(_) => Vec::new(),
+        }
+    }
+}
+
+/// An inventory action was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum StockError {
+    /// Not permitted, or the store failed.
+    #[error(transparent)]
+    Clinic(#[from] ClinicError),
+    /// The ledger's rules refused it (quantity, reason, funding, order state, count).
+    #[error(transparent)]
+    Rule(#[from] salal_inventory::InventoryError),
+    /// The scanned barcode could not be read as a vaccine package.
+    #[error(transparent)]
+    Scan(#[from] salal_gs1::Gs1Error),
+    /// A data logger's file could not be read.
+    #[error(transparent)]
+    Temperature(#[from] salal_inventory::temperature::TemperatureError),
+    /// A report could not be laid out.
+    #[error(transparent)]
+    Print(#[from] salal_print::PrintError),
+    /// A typed NDC is not a vaccine in the CDC's NDC code set.
+    #[error("unknown NDC {ndc}")]
+    UnknownNdc {
+        /// What was typed.
+        ndc: String,
+    },
+    /// No lot in stock has that number (or id).
+    #[error("no lot {lot} in stock")]
+    LotNotFound {
+        /// What was asked for.
+        lot: String,
+    },
+    /// More than one lot or storage unit holds that lot number.
+    #[error("lot {lot} is in {places} places")]
+    LotAmbiguous {
+        /// What was asked for.
+        lot: String,
+        /// Where it is (funding and unit of each).
+        places: String,
+    },
+    /// More than one storage unit exists and none was named.
+    #[error("a storage unit must be named")]
+    UnitRequired {
+        /// The units there are.
+        units: String,
+    },
+    /// A storage unit kind that is not in `assets/inventory/temperature.csv`.
+    #[error("unknown storage unit kind {kind}")]
+    UnknownUnitKind {
+        /// What was given.
+        kind: String,
+    },
+    /// No such storage unit.
+    #[error("no storage unit {name}")]
+    UnitNotFound {
+        /// What was given.
+        name: String,
+    },
+    /// No such order.
+    #[error("order not found")]
+    OrderNotFound,
+    /// A dates range that ends before it starts.
+    #[error("the period ends before it starts")]
+    BadPeriod,
+}
+
+impl From<StoreError> for StockError {
+    fn from(e: StoreError) -> Self {
+        StockError::Clinic(ClinicError::Store(e))
+    }
+}
+
+impl UserMessage for StockError {
+    fn message_key(&self) -> &'static str {
+        match self {
+            StockError::Clinic(e) => e.message_key(),
+            StockError::Rule(e) => e.message_key(),
+            StockError::Scan(e) => e.message_key(),
+            StockError::Temperature(e) => e.message_key(),
+            StockError::Print(e) => e.message_key(),
+            StockError::UnknownNdc { .. } => "inventory.error.unknown_ndc",
+            StockError::LotNotFound { .. } => "inventory.error.lot_not_found",
+            StockError::LotAmbiguous { .. } => "inventory.error.lot_ambiguous",
+            StockError::UnitRequired { .. } => "inventory.error.unit_required",
+            StockError::UnknownUnitKind { .. } => "inventory.error.unknown_unit_kind",
+            StockError::UnitNotFound { .. } => "inventory.error.unit_not_found",
+            StockError::OrderNotFound => "inventory.error.order_not_found",
+            StockError::BadPeriod => "inventory.error.bad_period",
+        }
+    }
+    fn message_args(&self, lang: Lang) -> Vec<(&'static str, String)> {
+        match self {
+            StockError::Clinic(e) => e.message_args(lang),
+            StockError::Rule(e) => e.message_args(lang),
+            StockError::Scan(e) => e.message_args(lang),
+            StockError::Temperature(e) => e.message_args(lang),
+            StockError::Print(e) => e.message_args(lang),
+            StockError::UnknownNdc { ndc } => vec![("ndc", ndc.clone())],
+            StockError::LotNotFound { lot } => vec![("lot", lot.clone())],
+            StockError::LotAmbiguous { lot, places } => {
+                vec![("lot", lot.clone()), ("places", places.clone())]
+            }
+            StockError::UnitRequired { units } => vec![("units", units.clone())],
+            StockError::UnknownUnitKind { kind } => vec![("kind", kind.clone())],
+            StockError::UnitNotFound { name } => vec![("name", name.clone())],
+            StockError::OrderNotFound | StockError::BadPeriod => Vec::new(),
         }
     }
 }

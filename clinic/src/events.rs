@@ -48,9 +48,21 @@ impl Clinic {
         new: &NewEvent,
     ) -> Result<EventId, RecordEventError> {
         self.authorize(session, Permission::RecordEvents)?;
-        let new = new.clone().normalized();
-        let mut store = self.lock();
-        let patient = store
+        let event = self.validated_event(session, patient_id, new.clone().normalized())?;
+        self.lock()
+            .write(&session.actor(), self.now(), |w| w.insert_event(&event))?;
+        Ok(event.id)
+    }
+
+    /// The event to store for `new` (normalized), once it is valid for the patient.
+    pub(crate) fn validated_event(
+        &self,
+        session: &Session,
+        patient_id: PatientId,
+        new: NewEvent,
+    ) -> Result<Event, RecordEventError> {
+        let patient = self
+            .lock()
             .patient(patient_id)?
             .ok_or(ClinicError::PatientNotFound)?;
         let Some(birth) = patient.details.birth_date else {
@@ -61,7 +73,7 @@ impl Clinic {
             return Err(RecordEventError::Invalid(problems));
         }
         let id = new.id.unwrap_or_else(EventId::generate);
-        let event = Event {
+        Ok(Event {
             id,
             patient_id,
             details: NewEvent {
@@ -71,9 +83,7 @@ impl Clinic {
             entered_in_error: false,
             entered_in_error_reason: String::new(),
             recorded_by: session.username().to_owned(),
-        };
-        store.write(&session.actor(), self.now(), |w| w.insert_event(&event))?;
-        Ok(id)
+        })
     }
 
     /// Marks an event "entered in error": it stays on the record, struck through, and never counts.

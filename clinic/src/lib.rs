@@ -15,6 +15,7 @@ mod duplicates;
 mod error;
 pub mod events;
 pub mod forecast;
+pub mod inventory;
 pub mod password;
 pub mod patients;
 pub mod recall;
@@ -34,7 +35,7 @@ pub use documents::{ConsentFormKind, Verified};
 pub use duplicates::likely_same_person;
 pub use error::{
     ChangePasswordError, ClinicError, CreateUserError, DocumentError, LoginError, RecordEventError,
-    RegisterPatientError, SetupError,
+    RegisterPatientError, SetupError, StockError,
 };
 pub use events::{EventView, PatientRecord, VaccineGroupHistory};
 pub use forecast::{DoseVerdict, DueState, GroupForecast, PatientForecast};

@@ -1,6 +1,7 @@
 //! Salal's printed documents as PDF: the Certificate of Immunization Status,
 //! the immunization record, consent forms, reminder/recall letters and
-//! mailing labels, in English and Spanish, with no network and no OS fonts.
+//! mailing labels, and tabular inventory reports ([`report_pdf`]), in English
+//! and Spanish, with no network and no OS fonts.
 //!
 //! Callers fill a [`model`] struct; each `*_pdf` function returns the PDF bytes.
 //! Pages are US Letter with 14 mm margins; content that does not fit one page
@@ -18,7 +19,9 @@ mod letters;
 pub mod model;
 mod qr;
 mod record;
+mod report;
 
+pub use report::report_pdf;
 use salal_core::i18n::{Lang, UserMessage};
 
 /// Why a document could not be laid out.

@@ -231,3 +231,34 @@ pub struct MailingLabel {
     /// Lines, top to bottom.
     pub lines: Vec<String>,
 }
+
+/// One column of a [`TableReport`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReportColumn {
+    /// Heading, already translated.
+    pub heading: String,
+    /// Width, mm. When the columns together are wider than the page they are
+    /// scaled down in proportion; zero, negative or not a number: 25 mm.
+    pub width_mm: f32,
+    /// Right-align the heading and cells (numbers).
+    pub right_aligned: bool,
+}
+
+/// A tabular report (doses administered, stock on hand and expiring,
+/// reconciliation history, wastage): every text already translated and
+/// formatted by the caller.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TableReport {
+    /// Title, repeated on every page.
+    pub title: String,
+    /// Lines under the title on the first page (clinic, period, filters).
+    pub subtitle: Vec<String>,
+    /// Columns, left to right.
+    pub columns: Vec<ReportColumn>,
+    /// Cells of each row, one per column (missing cells print empty, extra ones not at all).
+    pub rows: Vec<Vec<String>>,
+    /// The totals row, printed in bold after the last row.
+    pub totals: Option<Vec<String>>,
+    /// Footer of every page, beside the page number (e.g. when and by whom it was printed).
+    pub footer: String,
+}

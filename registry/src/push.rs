@@ -204,7 +204,7 @@ fn ownership(org: Uuid, change: &Change, doc: &Doc) -> (Option<Uuid>, Option<Uui
                 .and_then(Value::as_str)
                 .and_then(|text| Uuid::try_parse(text).ok()),
         ),
-        Entity::User => (Some(org), None),
+        Entity::User | Entity::StorageUnit | Entity::StockTxn | Entity::Order => (Some(org), None),
         Entity::Organization => (Some(change.id), None),
     }
 }
@@ -220,7 +220,9 @@ fn permit(
 ) -> Result<(), RejectCode> {
     let current = records.get(&(change.entity, change.id));
     let allowed = match change.entity {
-        Entity::User => current.is_none_or(|c| c.owner_org == Some(org)),
+        Entity::User | Entity::StorageUnit | Entity::StockTxn | Entity::Order => {
+            current.is_none_or(|c| c.owner_org == Some(org))
+        }
         Entity::Organization => change.id == org,
         Entity::Patient => {
             change.kind == ChangeKind::Create || current.is_none() || related.contains(&change.id)

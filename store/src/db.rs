@@ -114,6 +114,10 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
         tracing::info!(migration = name, "applying migration");
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
+        if name.starts_with("0008") {
+            // Events stored before the report's facts existed.
+            crate::stock::backfill_dose_facts(&tx)?;
+        }
         tx.pragma_update(None, "user_version", number)?;
         tx.commit()?;
     }

@@ -20,6 +20,7 @@ pub mod keys;
 mod read;
 pub mod replica;
 mod search;
+pub mod stock;
 pub mod vault;
 mod write;
 
@@ -29,4 +30,5 @@ pub use error::StoreError;
 pub use keys::{DbKey, RecoveryKey};
 pub use read::{AuditEntry, OutboxEntry};
 pub use replica::{Applied, OutboxCounts, PendingChange, RecordSync};
+pub use stock::{DoseCount, StockBalance, StockLevel, StoredOrder};
 pub use write::{Actor, Saved, UserRow, Writer, user_fields};

@@ -228,6 +228,18 @@ impl Store {
             Entity::Patient => "patients",
             Entity::Dose => "events",
             Entity::User | Entity::Organization => return Ok(RecordSync::Pending),
+            Entity::StorageUnit | Entity::StockTxn | Entity::Order => {
+                let uuid: Uuid = crate::read::parse(id, "record id")?;
+                return Ok(
+                    match self
+                        .inventory_confirmed(entity, uuid)?
+                        .and_then(DateTime::from_timestamp_millis)
+                    {
+                        Some(at) => RecordSync::Confirmed { at },
+                        None => RecordSync::Pending,
+                    },
+                );
+            }
         };
         let key: rusqlite::types::Value = if entity == Entity::Dose {
             let uuid: Uuid = crate::read::parse(id, "dose id")?;
@@ -443,6 +455,9 @@ impl Writer<'_> {
                     self.set_meta("clinic_name", name)?;
                 }
                 Applied::Applied
+            }
+            Entity::StorageUnit | Entity::StockTxn | Entity::Order => {
+                self.apply_inventory(record)?
             }
         };
         if self.page.is_none_or(|(_, refresh)| refresh) {

@@ -147,7 +147,7 @@ impl<'a> Writer<'a> {
         self.now
     }
 
-    fn stamp(&mut self) -> Result<Stamp, StoreError> {
+    pub(crate) fn stamp(&mut self) -> Result<Stamp, StoreError> {
         let stamp = self
             .clock
             .tick(now_ms(self.now))
@@ -206,7 +206,7 @@ impl<'a> Writer<'a> {
 
     /// One change: its outbox entry and its audit row (`audit` is the action
     /// and the detail), with the row's stamp.
-    fn record_change(
+    pub(crate) fn record_change(
         &mut self,
         entity: Entity,
         id: &str,
@@ -472,7 +472,7 @@ impl<'a> Writer<'a> {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14)",
         )?;
         stmt.execute(rusqlite::params_from_iter(row))?;
-        Ok(())
+        crate::stock::refresh_dose_ages(&self.tx, &id.to_string())
     }
 
     /// Replaces a patient's details; the outbox gets only the fields that
@@ -521,7 +521,9 @@ impl<'a> Writer<'a> {
                 registry_participation = ?10, consents = ?11, updated_at = ?12, hlc = ?13
              WHERE id = ?1",
         )?;
-        Ok(stmt.execute(rusqlite::params_from_iter(row))?)
+        let n = stmt.execute(rusqlite::params_from_iter(row))?;
+        crate::stock::refresh_dose_ages(&self.tx, &id.to_string())?;
+        Ok(n)
     }
 
     /// Records the patient's consent choices (only the choice that changed
@@ -598,7 +600,7 @@ impl<'a> Writer<'a> {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )?;
         stmt.execute(rusqlite::params_from_iter(row))?;
-        Ok(())
+        crate::stock::put_dose_fact(&self.tx, event)
     }
 
     /// Rewrites an existing event's row (keeping when it was first saved).
@@ -615,7 +617,7 @@ impl<'a> Writer<'a> {
                 confirmed_ms = ?9 WHERE id = ?1",
         )?;
         stmt.execute(rusqlite::params_from_iter(row))?;
-        Ok(())
+        crate::stock::put_dose_fact(&self.tx, event)
     }
 
     /// Marks an event "entered in error" (a tombstone: kept, never counted).
@@ -655,6 +657,13 @@ impl<'a> Writer<'a> {
                 reason,
                 stamp.to_string()
             ],
+        )?;
+        crate::stock::put_dose_fact(
+            &self.tx,
+            &Event {
+                entered_in_error: in_error,
+                ..existing
+            },
         )?;
         let mut fields = Map::new();
         let kind = if in_error {

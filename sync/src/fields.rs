@@ -389,6 +389,9 @@ pub fn known_keys(entity: Entity) -> &'static [&'static str] {
             "active",
         ],
         Entity::Organization => &["name"],
+        Entity::StorageUnit => crate::inventory_fields::STORAGE_UNIT_KEYS,
+        Entity::StockTxn => crate::inventory_fields::STOCK_TXN_KEYS,
+        Entity::Order => crate::inventory_fields::ORDER_KEYS,
     }
 }
 
@@ -441,6 +444,9 @@ pub fn check(entity: Entity, kind: ChangeKind, fields: &Fields) -> Result<(), St
             Ok(())
         }
         Entity::Organization => Ok(()),
+        Entity::StorageUnit | Entity::StockTxn | Entity::Order => {
+            crate::inventory_fields::check(entity, kind, fields)
+        }
     }
 }
 

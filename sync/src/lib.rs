@@ -2,6 +2,7 @@
 //!
 //! - [`wire`]: the protocol's own versioned types (push, pull, enroll).
 //! - [`fields`]: the wire's field names and the conversion to and from domain records.
+//! - [`inventory_fields`]: the same for storage units, stock transactions and orders.
 //! - [`merge`]: the merge rules as pure functions: the registry decides with
 //!   [`merge::apply`]; a clinic follows [`merge::accept_pulled`].
 //! - [`codec`]: zstd-compressed JSON bodies, decoded with a size bound.
@@ -13,6 +14,7 @@
 pub mod codec;
 pub mod enroll;
 pub mod fields;
+pub mod inventory_fields;
 pub mod merge;
 pub mod wire;
 

@@ -6,6 +6,8 @@
 //! | create | once: the same id again with the same content changes nothing; with other content it is a `conflict` |
 //! | update | per field, last writer wins by clock stamp; the losing value is returned in `lost` for the history |
 //! | entered in error | a tombstone on its own field: edits never clear it, only a later explicit `restore` |
+//! | stock transaction | append-only: created once, any update refused; on-hand is the sum, so concurrent decrements never conflict |
+//! | order | `state` only moves forward (a backward move loses whatever its stamp); `lines` change only while it is a draft |
 //! | clock | a stamp more than [`MAX_CLOCK_AHEAD_MS`] ahead of the registry's clock is refused |
 //!
 //! The registry is authoritative: a clinic never merges. It applies the
@@ -126,6 +128,9 @@ pub fn apply(existing: Option<&Doc>, change: &Change, now_ms: u64) -> Merged {
             if change.entity == Entity::Dose && change.fields.contains_key(fields::PATIENT_ID) {
                 return reject(RejectCode::Invalid, fields::PATIENT_ID);
             }
+            if change.entity == Entity::Order {
+                return order_update(doc, change);
+            }
             Merged::Applied {
                 doc: doc.clone(),
                 lost: Vec::new(),
@@ -154,6 +159,73 @@ pub fn apply(existing: Option<&Doc>, change: &Change, now_ms: u64) -> Merged {
             .with_fields(status.iter().map(|(k, v)| (k, v)), change.hlc)
         }
     }
+}
+
+/// An order's update: its state only moves forward, whatever the stamps say
+/// (a move backward loses and is kept in `lost`); its lines change only while
+/// it is a draft; other fields are last-writer-wins.
+fn order_update(doc: &Doc, change: &Change) -> Merged {
+    use crate::inventory_fields::{ORDER_LINES, ORDER_STATE};
+    use salal_inventory::OrderState;
+    let current = doc
+        .fields
+        .get(ORDER_STATE)
+        .and_then(Value::as_str)
+        .and_then(OrderState::from_code)
+        .unwrap_or(OrderState::Draft);
+    if change.fields.contains_key(ORDER_LINES) && current != OrderState::Draft {
+        return reject(RejectCode::Invalid, ORDER_LINES);
+    }
+    let mut lost = Vec::new();
+    let mut rest = Vec::new();
+    let mut doc = doc.clone();
+    // The day field of a move that is refused goes with it.
+    let refused_day = change
+        .fields
+        .get(ORDER_STATE)
+        .and_then(Value::as_str)
+        .and_then(OrderState::from_code)
+        .filter(|to| *to != current && !current.may_become(*to))
+        .map(|to| format!("{}_on", to.code()));
+    for (key, value) in &change.fields {
+        if refused_day.as_deref() == Some(key.as_str()) {
+            lost.push(Lost {
+                field: key.clone(),
+                value: value.clone(),
+                stamp: change.hlc,
+            });
+            continue;
+        }
+        if key != ORDER_STATE {
+            rest.push((key, value));
+            continue;
+        }
+        let incoming = value.as_str().and_then(OrderState::from_code);
+        match incoming {
+            Some(to) if current.may_become(to) => {
+                if let (Some(old), Some(stamp)) = (doc.fields.get(key), doc.stamps.get(key)) {
+                    lost.push(Lost {
+                        field: key.clone(),
+                        value: old.clone(),
+                        stamp: *stamp,
+                    });
+                }
+                doc.fields.insert(key.clone(), value.clone());
+                let stamp = doc
+                    .stamps
+                    .get(key)
+                    .map_or(change.hlc, |s| (*s).max(change.hlc));
+                doc.stamps.insert(key.clone(), stamp);
+            }
+            _ if doc.fields.get(key) == Some(value) => {}
+            _ => lost.push(Lost {
+                field: key.clone(),
+                value: value.clone(),
+                stamp: change.hlc,
+            }),
+        }
+    }
+    Merged::Applied { doc, lost }.with_fields(rest.into_iter(), change.hlc)
 }
 
 impl Merged {

@@ -43,7 +43,24 @@ pub enum Entity {
     User,
     /// The organization itself (its name).
     Organization,
+    /// A refrigerator or freezer of the organization (name and kind).
+    StorageUnit,
+    /// One stock ledger transaction (append-only: created once, never changed).
+    StockTxn,
+    /// A vaccine order (its state only moves forward).
+    Order,
 }
+
+/// Every kind of record.
+pub const ENTITIES: [Entity; 7] = [
+    Entity::Patient,
+    Entity::Dose,
+    Entity::User,
+    Entity::Organization,
+    Entity::StorageUnit,
+    Entity::StockTxn,
+    Entity::Order,
+];
 
 impl Entity {
     /// The stable text form (as in the outbox and the registry's tables).
@@ -54,20 +71,16 @@ impl Entity {
             Entity::Dose => "dose",
             Entity::User => "user",
             Entity::Organization => "organization",
+            Entity::StorageUnit => "storage_unit",
+            Entity::StockTxn => "stock_txn",
+            Entity::Order => "order",
         }
     }
 
     /// From the text form.
     #[must_use]
     pub fn from_code(code: &str) -> Option<Entity> {
-        [
-            Entity::Patient,
-            Entity::Dose,
-            Entity::User,
-            Entity::Organization,
-        ]
-        .into_iter()
-        .find(|e| e.code() == code)
+        ENTITIES.into_iter().find(|e| e.code() == code)
     }
 }
 
