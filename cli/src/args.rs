@@ -340,8 +340,11 @@ pub(crate) struct DoseArgs {
     pub(crate) confirm_expired_lot: bool,
     /// Take the dose from stock: the lot's id or number (fills NDC, lot,
     /// expiry and funding from the lot, and takes one dose off it).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "scan")]
     pub(crate) lot_id: Option<String>,
+    /// Take the dose from stock by scanning the package's GS1 barcode.
+    #[arg(long, allow_hyphen_values = true)]
+    pub(crate) scan: Option<String>,
     /// Confirm a warning and record anyway: expired_lot,
     /// private_stock_vfc_child or vfc_stock_ineligible_child (repeat for more).
     #[arg(long)]

@@ -274,9 +274,15 @@ fn signed_in(
             DoseCommand::Add(args) => {
                 let patient = patient_id(&args.patient, lang)?;
                 let event = event_from_args(&args, clinic, lang)?;
-                let id = match &args.lot_id {
-                    Some(lot) => {
-                        let stock = crate::stock::from_stock(clinic, session, lot, lang)?;
+                let stock = match (&args.lot_id, &args.scan) {
+                    (Some(lot), _) => Some(crate::stock::from_stock(clinic, session, lot, lang)?),
+                    (None, Some(text)) => {
+                        Some(crate::stock::from_scan(clinic, session, text, lang)?)
+                    }
+                    (None, None) => None,
+                };
+                let id = match stock {
+                    Some(stock) => {
                         let mut confirmed = args.confirm.clone();
                         if args.confirm_expired_lot {
                             confirmed.push("expired_lot".to_owned());

@@ -343,6 +343,23 @@ fn summary(verb: &str, line: &StockLine) -> String {
     )
 }
 
+/// The lot `--lot`, `--funding` and `--unit` name.
+fn locate(
+    clinic: &Clinic,
+    session: &Session,
+    lot: &LotArgs,
+    lang: Lang,
+) -> Result<StockLine, CliError> {
+    clinic
+        .find_lot(
+            session,
+            &lot.lot,
+            lot.funding.as_deref(),
+            lot.unit.as_deref(),
+        )
+        .map_err(fail(lang))
+}
+
 fn removal(
     clinic: &Clinic,
     session: &Session,
@@ -351,14 +368,7 @@ fn removal(
     date: Option<NaiveDate>,
     lang: Lang,
 ) -> Result<Removal, CliError> {
-    let line = clinic
-        .find_lot(
-            session,
-            &lot.lot,
-            lot.funding.as_deref(),
-            lot.unit.as_deref(),
-        )
-        .map_err(fail(lang))?;
+    let line = locate(clinic, session, lot, lang)?;
     Ok(Removal {
         id: None,
         lot_id: line.lot_id,
@@ -449,14 +459,7 @@ pub(crate) fn stock(
             reason,
             expected,
         } => {
-            let line = clinic
-                .find_lot(
-                    session,
-                    &lot.lot,
-                    lot.funding.as_deref(),
-                    lot.unit.as_deref(),
-                )
-                .map_err(fail(lang))?;
+            let line = locate(clinic, session, lot, lang)?;
             let done = clinic
                 .count_stock(
                     session,
@@ -965,6 +968,20 @@ pub(crate) fn from_stock(
     let line = clinic
         .find_lot(session, lot, None, None)
         .map_err(fail(lang))?;
+    Ok(salal_clinic::inventory::FromStock {
+        lot_id: line.lot_id,
+        unit: Some(line.unit),
+    })
+}
+
+/// `dose add --scan`: the lot in stock a scanned package belongs to.
+pub(crate) fn from_scan(
+    clinic: &Clinic,
+    session: &Session,
+    text: &str,
+    lang: Lang,
+) -> Result<salal_clinic::inventory::FromStock, CliError> {
+    let line = clinic.lot_for_scan(session, text).map_err(fail(lang))?;
     Ok(salal_clinic::inventory::FromStock {
         lot_id: line.lot_id,
         unit: Some(line.unit),

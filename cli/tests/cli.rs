@@ -5,33 +5,11 @@ use rand::{Rng, SeedableRng};
 use salal_clinic::Clinic;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
-const PASSWORD: &str = "Tortuga-verde-Sol-42";
+mod support;
 
-fn salal(dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_salal"));
-    cmd.env("SALAL_DATA_DIR", dir)
-        .env("SALAL_USER", "admin")
-        .env("SALAL_PASSWORD", PASSWORD)
-        .env_remove("SALAL_LANG")
-        .env_remove("SALAL_RECOVERY_KEY")
-        .stdin(Stdio::null());
-    cmd
-}
-
-fn run(cmd: &mut Command) -> (i32, String, String) {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = cmd.output().expect("salal runs");
-    (
-        status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&stdout).into_owned(),
-        String::from_utf8_lossy(&stderr).into_owned(),
-    )
-}
+use support::{PASSWORD, run, salal};
 
 fn init(dir: &Path) -> String {
     let (code, out, err) =

@@ -215,7 +215,27 @@ fn a_month_of_stock_from_receipt_to_order_with_the_doses_report() {
     // Doses from stock: the lot fills NDC, lot, expiry and funding.
     let (code, _, err) = dose_from_stock(d, &p1, "UT8021AA", "2026-11-20", "V02", &[]);
     assert_eq!(code, 0, "{err}");
-    let (code, _, err) = dose_from_stock(d, &p2, "ut8021aa", "2026-11-21", "V02", &[]);
+    // Scanning the syringe's package fills the dose form the same way.
+    let (code, _, err) = run(salal(d).args([
+        "dose",
+        "add",
+        "--patient",
+        &p2,
+        "--scan",
+        FLU_SCAN,
+        "--date",
+        "2026-11-21",
+        "--amount",
+        "0.5",
+        "--route",
+        "C28161",
+        "--site",
+        "LA",
+        "--vfc",
+        "V02",
+        "--provider",
+        "RN Ana",
+    ]));
     assert_eq!(code, 0, "{err}");
     let (code, _, err) = dose_from_stock(d, &p3, "MMR77", "2026-11-22", "V01", &[]);
     assert_eq!(

@@ -516,6 +516,25 @@ impl Clinic {
         }
     }
 
+    /// The lot in stock that a scanned package belongs to (the dose form's
+    /// scan): its NDC, lot and expiry, the funding source and unit holding
+    /// the most doses. A package Salal does not know is an error, never a guess.
+    pub fn lot_for_scan(&self, session: &Session, text: &str) -> Result<StockLine, StockError> {
+        self.authorize(session, Permission::ViewPatients)?;
+        let package = salal_gs1::read_package(text)?;
+        let wanted = LotKey::new(package.ndc11(), &package.lot, package.expires, "");
+        self.balances()?
+            .iter()
+            .filter(|b| {
+                b.lot.ndc == wanted.ndc
+                    && b.lot.lot == wanted.lot
+                    && b.lot.expires == wanted.expires
+            })
+            .max_by_key(|b| b.quantity)
+            .map(|b| self.line(b))
+            .ok_or(StockError::LotNotFound { lot: wanted.lot })
+    }
+
     fn balance_of(&self, lot_id: Uuid, unit: &str) -> Result<Option<StockBalance>, StockError> {
         let unit_id = storage_unit_id(unit);
         Ok(self

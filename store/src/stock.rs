@@ -94,16 +94,22 @@ const TXN_COLUMNS: &str =
     t.quantity, t.date, t.reason, t.expected, t.counted, t.event_id, t.order_id, t.pair_id,
     t.counterparty, t.note, t.recorded_by";
 
+/// A lot's key from columns 1 to 4 (NDC, lot number, expiry, funding): both
+/// the ledger's and the balances' queries select them there.
+fn lot_from_row(r: &rusqlite::Row<'_>) -> Result<LotKey, StoreError> {
+    Ok(LotKey {
+        ndc: r.get(1)?,
+        lot: r.get(2)?,
+        expires: day(&r.get::<_, String>(3)?)?,
+        funding: r.get(4)?,
+    })
+}
+
 fn txn_from_row(r: &rusqlite::Row<'_>) -> Result<StockTxn, StoreError> {
     let kind: String = r.get(8)?;
     Ok(StockTxn {
         id: uuid_from(&r.get::<_, Vec<u8>>(0)?)?,
-        lot: LotKey {
-            ndc: r.get(1)?,
-            lot: r.get(2)?,
-            expires: day(&r.get::<_, String>(3)?)?,
-            funding: r.get(4)?,
-        },
+        lot: lot_from_row(r)?,
         cvx: r.get(5)?,
         mvx: r.get(6)?,
         unit: r.get(7)?,
@@ -605,12 +611,7 @@ impl Store {
             let last_count: Option<String> = r.get(11)?;
             out.push(StockBalance {
                 lot_id: uuid_from(&r.get::<_, Vec<u8>>(0)?)?,
-                lot: LotKey {
-                    ndc: r.get(1)?,
-                    lot: r.get(2)?,
-                    expires: day(&r.get::<_, String>(3)?)?,
-                    funding: r.get(4)?,
-                },
+                lot: lot_from_row(r)?,
                 cvx: r.get(5)?,
                 mvx: r.get(6)?,
                 unit: r.get(7)?,
