@@ -636,18 +636,30 @@ impl Clinic {
         }
     }
 
-    fn record_txns(&self, session: &Session, txns: &[StockTxn]) -> Result<bool, StockError> {
+    /// Checks every transaction, then saves them (and `order`, when a
+    /// receipt fills one) in one store transaction. Returns how many were new
+    /// (one already saved under its id changes nothing).
+    fn record_txns(
+        &self,
+        session: &Session,
+        txns: &[StockTxn],
+        order: Option<&Order>,
+    ) -> Result<u64, StockError> {
         for txn in txns {
             txn.validate(self.tables())?;
         }
-        let created = self.lock().write(&session.actor(), self.now(), |w| {
-            let mut created = false;
+        self.lock().write(&session.actor(), self.now(), |w| {
+            let mut created = 0u64;
             for txn in txns {
-                created |= w.insert_stock_txn(txn)? == salal_store::Saved::Created;
+                if w.insert_stock_txn(txn)? == salal_store::Saved::Created {
+                    created += 1;
+                }
+            }
+            if let Some(order) = order {
+                w.update_order(order)?;
             }
             Ok::<_, StockError>(created)
-        })?;
-        Ok(created)
+        })
     }
 
     fn new_txn(
@@ -680,13 +692,10 @@ impl Clinic {
         }
     }
 
-    /// Receives doses into stock (a shipment, or a transfer from another facility).
-    pub fn receive_stock(
-        &self,
-        session: &Session,
-        receipt: &Receipt,
-    ) -> Result<Received, StockError> {
-        self.authorize(session, Permission::ManageInventory)?;
+    /// The ledger transaction of a receipt: the product from the scan or the
+    /// typed NDC, checked before its storage unit is made (a bad receipt
+    /// creates nothing); a transfer in when it names the facility it came from.
+    fn receipt_txn(&self, session: &Session, receipt: &Receipt) -> Result<StockTxn, StockError> {
         let (lot, cvx, mvx) = self.product(&receipt.source)?;
         let funding = receipt.funding.trim().to_ascii_uppercase();
         let lot = LotKey::new(&lot.ndc, &lot.lot, lot.expires, &funding);
@@ -711,7 +720,7 @@ impl Clinic {
             lot,
             cvx,
             mvx,
-            unit: unit.clone(),
+            unit,
             kind: if from.is_some() {
                 TxnKind::TransferIn
             } else {
@@ -729,7 +738,19 @@ impl Clinic {
             note: receipt.note.trim().to_owned(),
             recorded_by: session.username().to_owned(),
         };
-        let created = self.record_txns(session, std::slice::from_ref(&txn))?;
+        Ok(txn)
+    }
+
+    /// Receives doses into stock (a shipment, or a transfer from another facility).
+    pub fn receive_stock(
+        &self,
+        session: &Session,
+        receipt: &Receipt,
+    ) -> Result<Received, StockError> {
+        self.authorize(session, Permission::ManageInventory)?;
+        let txn = self.receipt_txn(session, receipt)?;
+        let unit = txn.unit.clone();
+        let created = self.record_txns(session, std::slice::from_ref(&txn), None)? > 0;
         let balance =
             self.balance_of(txn.lot.id(), &unit)?
                 .ok_or_else(|| StockError::LotNotFound {
@@ -747,18 +768,7 @@ impl Clinic {
     /// under its id changes nothing. Returns how many were new.
     pub fn import_stock(&self, session: &Session, txns: &[StockTxn]) -> Result<u64, StockError> {
         self.authorize(session, Permission::ManageInventory)?;
-        for txn in txns {
-            txn.validate(self.tables())?;
-        }
-        self.lock().write(&session.actor(), self.now(), |w| {
-            let mut created = 0u64;
-            for txn in txns {
-                if w.insert_stock_txn(txn)? == salal_store::Saved::Created {
-                    created += 1;
-                }
-            }
-            Ok::<_, StockError>(created)
-        })
+        self.record_txns(session, txns, None)
     }
 
     /// Records a physical count: an adjustment of counted − expected, where
@@ -796,7 +806,7 @@ impl Clinic {
             None if adjustment != 0 => "unexplained".to_owned(),
             None => String::new(),
         };
-        self.record_txns(session, std::slice::from_ref(&txn))?;
+        self.record_txns(session, std::slice::from_ref(&txn), None)?;
         let now = self
             .balance_of(entry.lot_id, &entry.unit)?
             .unwrap_or(balance);
@@ -891,7 +901,7 @@ impl Clinic {
             txns[0].pair_id = Some(other.id);
             txns.push(other);
         }
-        self.record_txns(session, &txns)?;
+        self.record_txns(session, &txns, None)?;
         let now = self
             .balance_of(removal.lot_id, &removal.unit)?
             .unwrap_or(balance);
@@ -1444,42 +1454,22 @@ impl Clinic {
             .ok_or(StockError::OrderNotFound)?
             .order;
         order.state.check_move(OrderState::Received)?;
-        let mut txns = Vec::new();
-        for receipt in receipts {
-            let (lot, cvx, mvx) = self.product(&receipt.source)?;
-            let unit = self.unit_for_receipt(session, receipt.unit.as_deref())?;
-            txns.push(StockTxn {
-                id: receipt.id.unwrap_or_else(generate_v7),
-                lot: lot.with_funding(&receipt.funding),
-                cvx,
-                mvx,
-                unit,
-                kind: TxnKind::Receipt,
-                quantity: receipt.quantity,
-                date: receipt.date.unwrap_or_else(|| self.today()),
-                reason: String::new(),
-                expected: None,
-                counted: None,
-                event_id: None,
-                order_id: Some(id),
-                pair_id: None,
-                counterparty: String::new(),
-                note: receipt.note.trim().to_owned(),
-                recorded_by: session.username().to_owned(),
-            });
-        }
-        for txn in &txns {
-            txn.validate(self.tables())?;
-        }
+        let txns = receipts
+            .iter()
+            .map(|receipt| {
+                self.receipt_txn(
+                    session,
+                    &Receipt {
+                        order_id: Some(id),
+                        from_facility: None,
+                        ..receipt.clone()
+                    },
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         order.state = OrderState::Received;
         order.history.push((OrderState::Received, self.today()));
-        self.lock().write(&session.actor(), self.now(), |w| {
-            for txn in &txns {
-                w.insert_stock_txn(txn)?;
-            }
-            w.update_order(&order)?;
-            Ok::<_, StockError>(())
-        })?;
+        self.record_txns(session, &txns, Some(&order))?;
         Ok(order)
     }
 
