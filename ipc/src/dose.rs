@@ -85,15 +85,35 @@ pub struct EventForm {
     pub contraindication: String,
     /// Evidence-of-immunity code.
     pub immunity: String,
+    /// The lot in stock the dose is taken from (its id, UUID text); empty
+    /// when the lot was typed by hand. A dose from stock takes its lot
+    /// number, expiry and funding source from the lot.
+    pub lot_id: String,
+    /// The storage unit of that lot (empty: the unit holding the most of it).
+    pub stock_unit: String,
+    /// The codes of the warnings the clinician confirmed (see
+    /// [`crate::inventory::DoseWarningView`]).
+    pub confirmed: Vec<String>,
 }
 
-/// The outcome of a saved event: its id and any warnings (expired lot, early dose…).
-#[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
-pub struct EventSaved {
-    /// The new event's id.
-    pub id: String,
-    /// Warnings to show, already in the user's language; the event is saved.
-    pub warnings: Vec<String>,
+/// What saving the dose form did.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum EventSaved {
+    /// Saved.
+    Saved {
+        /// The new event's id.
+        id: String,
+        /// Warnings to show, already in the user's language (a lot whose
+        /// stock went below zero…); the event is saved.
+        warnings: Vec<String>,
+    },
+    /// Nothing was saved: these warnings need the clinician's confirmation
+    /// first; the form sends their codes in [`EventForm::confirmed`].
+    NeedsConfirmation {
+        /// Each warning, with its code and message.
+        warnings: Vec<crate::inventory::DoseWarningView>,
+    },
 }
 
 /// One event as the record lists it.

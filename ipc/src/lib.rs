@@ -8,7 +8,7 @@
 //!
 //! Start with [`cmd`] (the command names), then the request and result types of
 //! each screen: [`setup`], [`session`], [`patient`], [`dose`], [`forecast`], [`admin`], [`sync`],
-//! [`documents`] (printing and reminder/recall).
+//! [`documents`] (printing and reminder/recall), [`inventory`] (vaccine stock, orders and reports).
 //! The shell also pushes events to the UI; their names are in [`event`].
 //! Dates travel as ISO 8601 text (`YYYY-MM-DD`), ids as UUID text.
 
@@ -16,6 +16,7 @@ pub mod admin;
 pub mod documents;
 pub mod dose;
 pub mod forecast;
+pub mod inventory;
 pub mod patient;
 pub mod session;
 pub mod setup;
@@ -81,6 +82,42 @@ pub mod cmd {
     pub const RECALL_EXPORT: &str = "recall_export";
     /// Record a call to a family: [`crate::documents::RecordCallRequest`].
     pub const RECORD_CALL: &str = "record_call";
+    /// The Inventory screen's [`crate::inventory::StockOverview`].
+    pub const STOCK_OVERVIEW: &str = "stock_overview";
+    /// The Inventory screen's pick lists: [`crate::inventory::StockChoices`].
+    pub const STOCK_CHOICES: &str = "stock_choices";
+    /// The lots the dose form offers: [`crate::inventory::LotsForDoseRequest`].
+    pub const LOTS_FOR_DOSE: &str = "lots_for_dose";
+    /// Receive doses into stock: [`crate::inventory::ReceiveRequest`].
+    pub const RECEIVE_STOCK: &str = "receive_stock";
+    /// Record a physical count: [`crate::inventory::CountRequest`].
+    pub const COUNT_STOCK: &str = "count_stock";
+    /// Doses leaving stock: [`crate::inventory::RemoveRequest`].
+    pub const REMOVE_STOCK: &str = "remove_stock";
+    /// Non-viable vaccine in a period: [`crate::inventory::PeriodRequest`].
+    pub const NON_VIABLE: &str = "non_viable";
+    /// The physical counts in a period: [`crate::inventory::PeriodRequest`].
+    pub const COUNT_HISTORY: &str = "count_history";
+    /// Add a storage unit or change its kind: [`crate::inventory::SaveUnitRequest`].
+    pub const SAVE_STORAGE_UNIT: &str = "save_storage_unit";
+    /// Import a data logger's file: [`crate::inventory::TemperatureRequest`].
+    pub const IMPORT_TEMPERATURES: &str = "import_temperatures";
+    /// What to order, from recent use and stock levels.
+    pub const SUGGESTED_ORDER: &str = "suggested_order";
+    /// Start an order: [`crate::inventory::CreateOrderRequest`].
+    pub const CREATE_ORDER: &str = "create_order";
+    /// Every order, newest first.
+    pub const ORDERS: &str = "orders";
+    /// Move an order forward: [`crate::inventory::AdvanceOrderRequest`].
+    pub const ADVANCE_ORDER: &str = "advance_order";
+    /// Receive a shipment against an order: [`crate::inventory::ReceiveOrderRequest`].
+    pub const RECEIVE_ORDER: &str = "receive_order";
+    /// Save an order as ExIS CSV: [`crate::inventory::ExportOrderRequest`].
+    pub const EXPORT_ORDER: &str = "export_order";
+    /// Doses administered in a period: [`crate::inventory::PeriodRequest`].
+    pub const DOSES_REPORT: &str = "doses_report";
+    /// Save a report as CSV or PDF: [`crate::inventory::SaveReportRequest`].
+    pub const SAVE_REPORT: &str = "save_report";
 }
 
 /// The names of the events the shell sends the UI unasked.

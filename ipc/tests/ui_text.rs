@@ -156,6 +156,7 @@ const NOT_LANGUAGE: &[&str] = &[
     "ArrowUp",
     "F2",
     "F7",
+    "F8",
     "F9",
     "Control+P",
     "NCIT",

@@ -4,6 +4,10 @@
 
 use crate::errors::{CmdResult, bad_id, ui_error};
 use chrono::NaiveDate;
+use salal_clinic::inventory::{
+    CountSession, DosesReport, LotSource, NonViable, Receipt, Reconciliation, StockLine,
+    TemperatureImport,
+};
 use salal_clinic::{EventView, RecordSync, Session, SyncStatus};
 use salal_core::codes::{Code, CodeSets, Table};
 use salal_core::consent::{Consents, Mailings, RegistryParticipation};
@@ -12,7 +16,13 @@ use salal_core::i18n::{Lang, tr, tr_args};
 use salal_core::ids::{EventId, PatientId, UserId};
 use salal_core::patient::{PatientDetails, PatientSummary, Sex};
 use salal_core::user::{Permission, Role};
+use salal_inventory::{Order, OrderLine, OrderState, ReasonUse, Tables};
 use salal_ipc::dose::{EventForm, EventKind as WireKind, EventRow};
+use salal_ipc::inventory::{
+    AffectedDoseView, CountSessionView, DosesReportView, DosesRowView, ExcursionView,
+    NonViableView, OrderLineView, OrderStateView, OrderView, ReceiveRequest, ReconciliationView,
+    StockLineView, StorageUnitView, TemperatureImportView,
+};
 use salal_ipc::patient::{ConsentView, PatientForm, PatientRecord, PatientRow, VaccineGroupRows};
 use salal_ipc::session::SessionInfo;
 use salal_ipc::sync::{
@@ -480,5 +490,296 @@ pub(crate) fn code_lists(codes: &CodeSets, lang: Lang) -> CodeLists {
                 label: tr(lang, &format!("role.{}", r.code())).to_owned(),
             })
             .collect(),
+    }
+}
+
+// ------------------------------------------------------------------ inventory
+
+/// A required ISO date of an inventory request, reported against its field.
+pub(crate) fn stock_date(text: &str, field: &str, lang: Lang) -> CmdResult<NaiveDate> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| ui_error("request.bad_date", "ui.error.stock_date", lang).with_field(field))
+}
+
+/// A lot's or an order's id from the UI.
+pub(crate) fn stock_id(text: &str, lang: Lang) -> CmdResult<uuid::Uuid> {
+    parse_id(text.trim(), lang)
+}
+
+pub(crate) fn stock_line_view(line: &StockLine) -> StockLineView {
+    StockLineView {
+        lot_id: line.lot_id.to_string(),
+        ndc: line.ndc.clone(),
+        cvx: line.cvx.clone(),
+        vaccine: line.vaccine.clone(),
+        mvx: line.mvx.clone(),
+        lot: line.lot.clone(),
+        expires: iso(line.expires),
+        funding: line.funding.clone(),
+        program: line.program.clone(),
+        unit: line.unit.clone(),
+        quantity: line.quantity,
+        last_count: line.last_count.map(iso),
+        expires_in_days: line.expires_in_days,
+    }
+}
+
+pub(crate) fn reconciliation_view(r: &Reconciliation) -> ReconciliationView {
+    ReconciliationView {
+        month_start: iso(r.month_start),
+        done: r.done,
+        uncounted: r.uncounted.iter().map(stock_line_view).collect(),
+        last_count: r.last_count.map(iso),
+    }
+}
+
+/// A storage unit by its name and kind's code.
+pub(crate) fn unit_view(name: &str, kind: &str, lang: Lang) -> StorageUnitView {
+    StorageUnitView {
+        name: name.to_owned(),
+        kind: kind.to_owned(),
+        kind_label: Tables::embedded()
+            .unit_kind(kind)
+            .map_or_else(|| kind.to_owned(), |k| k.label(lang).to_owned()),
+    }
+}
+
+/// The funding sources stock may have: the inventory table's codes, labelled
+/// by the HL7 funding source table.
+pub(crate) fn funding_items(codes: &CodeSets) -> Vec<CodeItem> {
+    Tables::embedded()
+        .funding_codes()
+        .map(|code| {
+            let display = codes
+                .lookup(Table::FundingSource, code)
+                .map(|c| tidy(&c.display))
+                .unwrap_or_default();
+            CodeItem {
+                code: code.to_owned(),
+                label: if display.is_empty() {
+                    code.to_owned()
+                } else {
+                    format!("{code} · {display}")
+                },
+            }
+        })
+        .collect()
+}
+
+pub(crate) fn reason_items(applies_to: ReasonUse, lang: Lang) -> Vec<CodeItem> {
+    Tables::embedded()
+        .reasons_for(applies_to)
+        .map(|r| CodeItem {
+            code: r.code.clone(),
+            label: r.label(lang).to_owned(),
+        })
+        .collect()
+}
+
+pub(crate) fn unit_kind_items(lang: Lang) -> Vec<CodeItem> {
+    Tables::embedded()
+        .unit_kinds
+        .iter()
+        .map(|k| CodeItem {
+            code: k.kind.clone(),
+            label: k.label(lang).to_owned(),
+        })
+        .collect()
+}
+
+/// What the receive form sent: the scanned text, or the typed NDC, lot and expiry.
+pub(crate) fn receipt(
+    req: &ReceiveRequest,
+    order_id: Option<uuid::Uuid>,
+    lang: Lang,
+) -> CmdResult<Receipt> {
+    let source = if req.scan.trim().is_empty() {
+        if req.ndc.trim().is_empty() {
+            return Err(ui_error(
+                "stock.nothing_to_receive",
+                "ui.error.stock_receive_what",
+                lang,
+            )
+            .with_field("scan"));
+        }
+        LotSource::Typed {
+            ndc: req.ndc.trim().to_owned(),
+            lot: req.lot.trim().to_owned(),
+            expires: stock_date(&req.expires, "expires", lang)?,
+        }
+    } else {
+        LotSource::Scan(req.scan.clone())
+    };
+    let unit = req.unit.trim();
+    Ok(Receipt {
+        id: new_id(&req.id, lang)?,
+        source,
+        quantity: req.quantity,
+        funding: req.funding.trim().to_owned(),
+        unit: (!unit.is_empty()).then(|| unit.to_owned()),
+        date: None,
+        order_id,
+        from_facility: None,
+        note: String::new(),
+    })
+}
+
+pub(crate) fn non_viable_view(n: &NonViable) -> NonViableView {
+    NonViableView {
+        date: iso(n.date),
+        ndc: n.ndc.clone(),
+        vaccine: n.vaccine.clone(),
+        lot: n.lot.clone(),
+        expires: iso(n.expires),
+        funding: n.funding.clone(),
+        unit: n.unit.clone(),
+        kind: n.kind.clone(),
+        reason: if n.reason_label.is_empty() {
+            n.reason.clone()
+        } else {
+            n.reason_label.clone()
+        },
+        doses: n.doses,
+        action: n.action.clone(),
+        due: n.due.map(iso),
+    }
+}
+
+pub(crate) fn count_session_view(s: &CountSession) -> CountSessionView {
+    CountSessionView {
+        date: iso(s.date),
+        lots: u32::try_from(s.lots).unwrap_or(u32::MAX),
+        expected: s.expected,
+        counted: s.counted,
+        adjustment: s.adjustment,
+        counted_by: s.counted_by.clone(),
+    }
+}
+
+fn moment(at: chrono::NaiveDateTime) -> String {
+    at.format("%Y-%m-%d %H:%M").to_string()
+}
+
+pub(crate) fn temperature_view(import: &TemperatureImport) -> TemperatureImportView {
+    TemperatureImportView {
+        readings: u32::try_from(import.readings).unwrap_or(u32::MAX),
+        new_readings: import.new_readings,
+        excursions: import
+            .excursions
+            .iter()
+            .map(|impact| {
+                let e = &impact.excursion;
+                ExcursionView {
+                    start: moment(e.start),
+                    end: moment(e.end),
+                    minutes: e.duration().num_minutes(),
+                    readings: u32::try_from(e.readings).unwrap_or(u32::MAX),
+                    min_c: e.min_c,
+                    max_c: e.max_c,
+                    too_warm: e.too_warm,
+                    too_cold: e.too_cold,
+                    lots: impact.lots.iter().map(stock_line_view).collect(),
+                    doses: impact
+                        .doses
+                        .iter()
+                        .map(|d| AffectedDoseView {
+                            patient_id: d.patient_id.to_string(),
+                            patient_name: d.patient_name.clone(),
+                            date: iso(d.date),
+                            lot: d.lot.clone(),
+                            vaccine: d.vaccine.clone(),
+                        })
+                        .collect(),
+                }
+            })
+            .collect(),
+    }
+}
+
+fn vaccine_name(codes: &CodeSets, cvx: &str) -> String {
+    codes
+        .vaccine(cvx)
+        .map(|v| tidy(&v.short_description))
+        .unwrap_or_default()
+}
+
+pub(crate) fn order_line_view(line: &OrderLine, codes: &CodeSets) -> OrderLineView {
+    OrderLineView {
+        ndc: line.ndc.clone(),
+        cvx: line.cvx.clone(),
+        vaccine: vaccine_name(codes, &line.cvx),
+        funding: line.funding.clone(),
+        doses: line.doses,
+        suggested: line.suggested,
+    }
+}
+
+pub(crate) fn order_line(line: &OrderLineView) -> OrderLine {
+    OrderLine {
+        ndc: line.ndc.trim().to_owned(),
+        cvx: line.cvx.trim().to_owned(),
+        funding: line.funding.trim().to_owned(),
+        doses: line.doses,
+        suggested: line.suggested,
+    }
+}
+
+pub(crate) fn order_state_view(state: OrderState) -> OrderStateView {
+    match state {
+        OrderState::Draft => OrderStateView::Draft,
+        OrderState::Submitted => OrderStateView::Submitted,
+        OrderState::Approved => OrderStateView::Approved,
+        OrderState::Shipped => OrderStateView::Shipped,
+        OrderState::Received => OrderStateView::Received,
+        OrderState::Cancelled => OrderStateView::Cancelled,
+    }
+}
+
+pub(crate) fn order_state(state: OrderStateView) -> OrderState {
+    match state {
+        OrderStateView::Draft => OrderState::Draft,
+        OrderStateView::Submitted => OrderState::Submitted,
+        OrderStateView::Approved => OrderState::Approved,
+        OrderStateView::Shipped => OrderState::Shipped,
+        OrderStateView::Received => OrderState::Received,
+        OrderStateView::Cancelled => OrderState::Cancelled,
+    }
+}
+
+pub(crate) fn order_view(order: &Order, codes: &CodeSets) -> OrderView {
+    OrderView {
+        id: order.id.to_string(),
+        state: order_state_view(order.state),
+        lines: order
+            .lines
+            .iter()
+            .map(|l| order_line_view(l, codes))
+            .collect(),
+        created_on: iso(order.created_on),
+        updated_on: iso(order
+            .history
+            .last()
+            .map_or(order.created_on, |(_, day)| *day)),
+        note: order.note.clone(),
+    }
+}
+
+pub(crate) fn doses_report_view(report: &DosesReport) -> DosesReportView {
+    DosesReportView {
+        from: iso(report.from),
+        to: iso(report.to),
+        rows: report
+            .rows
+            .iter()
+            .map(|r| DosesRowView {
+                cvx: r.cvx.clone(),
+                vaccine: r.vaccine.clone(),
+                age_group: r.age_label.clone(),
+                vfc_eligibility: r.vfc_eligibility.clone(),
+                vfc_eligible: r.vfc_eligible,
+                doses: r.doses,
+            })
+            .collect(),
+        total: report.total,
     }
 }

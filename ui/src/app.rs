@@ -6,7 +6,7 @@
 
 use crate::i18n::{from_wire, t};
 use crate::screens::{
-    change_password::ChangePassword, dose_form::DoseForm, login::Login,
+    change_password::ChangePassword, dose_form::DoseForm, inventory::Inventory, login::Login,
     patient_form::PatientFormScreen, patient_record::PatientRecordScreen, recall::Recall,
     recover::Recover, registry::Registry, search::Search, setup::Setup, status_bar::StatusBar,
     status_bar::sync_now, users::Users,
@@ -52,6 +52,8 @@ pub(crate) enum Screen {
     Registry,
     /// Reminder/recall: the families due or overdue, their letters, labels, CSV and calls.
     Recall,
+    /// Vaccine inventory: stock, counts, orders, reports, temperatures.
+    Inventory,
 }
 
 /// State every screen can reach, all `Copy` signals.
@@ -175,7 +177,7 @@ pub(crate) fn App() -> impl IntoView {
     });
 
     // Once signed in, anywhere: F2 back to patient search (the home screen),
-    // F7 reminder/recall, F9 sync with the registry now.
+    // F7 reminder/recall, F8 inventory, F9 sync with the registry now.
     let shortcut = window_event_listener(leptos::ev::keydown, move |ev| {
         if app.session.with_untracked(Option::is_none) {
             return;
@@ -188,6 +190,10 @@ pub(crate) fn App() -> impl IntoView {
             "F7" => {
                 ev.prevent_default();
                 app.go(Screen::Recall);
+            }
+            "F8" => {
+                ev.prevent_default();
+                app.go(Screen::Inventory);
             }
             "F9" => {
                 ev.prevent_default();
@@ -238,6 +244,9 @@ fn Nav() -> impl IntoView {
                 <button id="nav-recall" class="link" aria-keyshortcuts="F7" on:click=move |_| app.go(Screen::Recall)>
                     {t("ui.nav.recall")}" "<kbd>"F7"</kbd>
                 </button>
+                <button id="nav-inventory" class="link" aria-keyshortcuts="F8" on:click=move |_| app.go(Screen::Inventory)>
+                    {t("ui.nav.inventory")}" "<kbd>"F8"</kbd>
+                </button>
                 <Show when=is_admin>
                     <button id="nav-users" class="link" on:click=move |_| app.go(Screen::Users)>
                         {t("ui.nav.users")}
@@ -281,5 +290,6 @@ fn render(screen: Screen) -> AnyView {
         Screen::Users => view! { <Users/> }.into_any(),
         Screen::Registry => view! { <Registry/> }.into_any(),
         Screen::Recall => view! { <Recall/> }.into_any(),
+        Screen::Inventory => view! { <Inventory/> }.into_any(),
     }
 }

@@ -101,7 +101,7 @@ pub(crate) fn documents_folder(app: AppHandle, shell: State<'_, Shell>) -> CmdRe
 }
 
 /// Writes a document into the documents folder (see `crate::files`).
-fn save(
+pub(crate) fn save(
     app: &AppHandle,
     shell: &Shell,
     name: &str,

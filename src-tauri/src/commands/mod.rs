@@ -7,6 +7,7 @@ pub(crate) mod admin;
 pub(crate) mod documents;
 pub(crate) mod events;
 pub(crate) mod forecast;
+pub(crate) mod inventory;
 pub(crate) mod patients;
 pub(crate) mod session;
 pub(crate) mod setup;

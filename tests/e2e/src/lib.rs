@@ -81,6 +81,17 @@ impl App {
         App::start(flow, data_dir, false, &[]).await
     }
 
+    /// Starts the app on an empty data directory with `env` set (where
+    /// documents are saved, for instance).
+    pub async fn launch_with(flow: &str, env: &[(&str, &std::ffi::OsStr)]) -> TestResult<App> {
+        let data_dir =
+            std::env::temp_dir().join(format!("salal-e2e-{flow}-{}", std::process::id()));
+        if data_dir.exists() {
+            std::fs::remove_dir_all(&data_dir)?;
+        }
+        App::start(flow, data_dir, false, env).await
+    }
+
     /// Starts the app on an existing clinic's data directory, which is kept.
     pub async fn launch_on(flow: &str, data_dir: PathBuf) -> TestResult<App> {
         App::start(flow, data_dir, true, &[]).await
@@ -224,10 +235,51 @@ impl App {
                 return Ok(found);
             }
             if start.elapsed() > WAIT {
-                return Err(format!("#{id} never showed {text:?}; it shows {found:?}").into());
+                let alerts = self.alerts().await;
+                return Err(format!(
+                    "#{id} never showed {text:?}; it shows {found:?}; alerts on the page: {alerts:?}"
+                )
+                .into());
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// Waits until the field's value (what is typed in it) contains `text`.
+    pub async fn wait_value(&self, id: &str, text: &str) -> TestResult<String> {
+        let start = Instant::now();
+        loop {
+            let found = match self.driver().find(By::Id(id)).await {
+                Ok(el) => el.prop("value").await.ok().flatten().unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if found.contains(text) {
+                return Ok(found);
+            }
+            if start.elapsed() > WAIT {
+                let alerts = self.alerts().await;
+                return Err(format!(
+                    "#{id} never held {text:?}; it holds {found:?}; alerts on the page: {alerts:?}"
+                )
+                .into());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The text of every alert on the page (error banners), to explain a failed wait.
+    async fn alerts(&self) -> Vec<String> {
+        let mut texts = Vec::new();
+        if let Ok(found) = self.driver().find_all(By::Css("[role=alert]")).await {
+            for el in found {
+                if let Ok(text) = el.text().await
+                    && !text.trim().is_empty()
+                {
+                    texts.push(text);
+                }
+            }
+        }
+        texts
     }
 
     /// The element's text now.

@@ -559,3 +559,270 @@ async fn printing_and_reminders_on_a_demo_clinic() -> TestResult {
     std::fs::remove_dir_all(&docs).ok();
     Ok(())
 }
+
+/// Waits until the element's whole text (trimmed) is `text`.
+async fn wait_exact(app: &App, id: &str, text: &str) -> TestResult {
+    let start = std::time::Instant::now();
+    loop {
+        let now = app.text(id).await.unwrap_or_default();
+        if now.trim() == text {
+            return Ok(());
+        }
+        if start.elapsed() > std::time::Duration::from_secs(30) {
+            return Err(format!("#{id} never read {text:?}; it reads {now:?}").into());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// The id of the element that has the keyboard focus.
+async fn focused(app: &App) -> TestResult<String> {
+    let id = app
+        .script(
+            "const done = arguments[arguments.length - 1];\
+             done(document.activeElement ? document.activeElement.id : '');",
+        )
+        .await?;
+    Ok(id.as_str().unwrap_or_default().to_owned())
+}
+
+/// The vaccine coordinator's month (Inventory, F8): a package of Fluzone
+/// scanned in (its GS1 barcode as a scanner types it) as 10 VFC doses; an
+/// order that cannot be submitted before this month's count; a dose given
+/// from that lot on the dose form's lot picker, with the VFC warning
+/// confirmed; 9 left, counted as 9, so the month is reconciled and the order
+/// goes in. The doses report is saved as a PDF.
+#[tokio::test]
+async fn inventory_receive_dose_count_and_order() -> TestResult {
+    let docs = std::env::temp_dir().join(format!("salal-e2e-stock-docs-{}", std::process::id()));
+    std::fs::remove_dir_all(&docs).ok();
+    let mut app =
+        App::launch_with("inventory", &[("SALAL_DOCUMENTS_DIR", docs.as_os_str())]).await?;
+    set_up(&mut app, "Valle Verde Clinic").await?;
+    sign_in(&mut app).await?;
+    register(
+        &mut app,
+        "Vega Sofia",
+        "Sofía",
+        "Vega",
+        "Luna",
+        "04/15/2022",
+    )
+    .await?;
+
+    // F8 from anywhere: the scan field has the focus.
+    app.keys("record-dose", Key::F8).await?;
+    app.wait_for("inventory-screen").await?;
+    app.wait_for("stock-empty").await?;
+    app.wait_text("inv-reconciliation", "Nothing to count")
+        .await?;
+    assert_eq!(
+        focused(&app).await?,
+        "stock-scan",
+        "the scan field waits for the scanner"
+    );
+    app.shot("inventory-empty").await?;
+
+    // A real package: GTIN 00349281425509 is NDC 49281-0425-50 (Fluzone, CVX 140).
+    // The scanner types the group separator (ASCII 29) after the lot; the
+    // field keeps it, so the lot's end is known.
+    app.fill("stock-quantity", "10").await?;
+    app.choose("stock-funding", "VXC51").await?;
+    let barcode = "0100349281425509\u{1d}10UT8021AA\u{1d}17271200";
+    app.fill("stock-scan", barcode).await?;
+    app.keys("stock-scan", Key::Enter).await?;
+    let said = app.wait_text("stock-received", "Received 10 doses").await?;
+    assert!(said.contains("UT8021AA"), "{said}");
+    let row = app.wait_text("stock-row-0", "UT8021AA").await?;
+    for expected in ["49281-0425-50", "VXC51", "12/31/2027", "Refrigerator"] {
+        assert!(row.contains(expected), "the row shows {expected}: {row}");
+    }
+    wait_exact(&app, "stock-doses-0", "10").await?;
+    assert_eq!(app.text("stock-scan").await?, "");
+    assert_eq!(
+        focused(&app).await?,
+        "stock-scan",
+        "ready for the next package"
+    );
+    app.wait_text("inv-reconciliation", "1 lot(s) to count")
+        .await?;
+    app.shot("inventory-received").await?;
+
+    // Orders (Alt+4): nothing used yet, so nothing suggested; a typed line.
+    app.keys("stock-scan", Key::Alt + "4").await?;
+    app.wait_for("inv-orders").await?;
+    app.click("order-suggest").await?;
+    app.wait_for("order-suggest-none").await?;
+    app.fill("order-ndc", "49281-0425-50").await?;
+    app.choose("order-funding", "VXC51").await?;
+    app.fill("order-add-doses", "20").await?;
+    app.keys("order-add-doses", Key::Enter).await?;
+    app.wait_text("order-line-0", "49281-0425-50").await?;
+    app.click("order-create").await?;
+    app.wait_text("order-created", "draft").await?;
+    wait_exact(&app, "order-state-0", "Draft").await?;
+    // Submitting before this month's count is refused, and says why.
+    app.click("order-submit-0").await?;
+    let refused = app.wait_text("order-error", "not been counted").await?;
+    assert!(refused.contains("physical count"), "{refused}");
+    wait_exact(&app, "order-state-0", "Draft").await?;
+    app.shot("inventory-order-refused").await?;
+
+    // The dose form offers the lot; VFC stock for a child marked not
+    // VFC-eligible asks for a confirmation first.
+    app.keys("order-submit-0", Key::F2).await?;
+    app.wait_for("search-screen").await?;
+    app.fill("search-input", "Vega").await?;
+    app.wait_text("search-results", "Vega").await?;
+    app.keys("search-input", Key::Enter).await?;
+    app.wait_text("record-name", "Vega").await?;
+    app.click("record-dose").await?;
+    app.wait_for("dose-screen").await?;
+    app.fill("event-vaccine", "140").await?;
+    app.wait_for("vaccine-options").await?;
+    app.keys("event-vaccine", Key::Enter).await?;
+    app.wait_text("vaccine-chosen", "140").await?;
+    let offered = app.wait_text("event-lot-pick", "UT8021AA").await?;
+    assert!(
+        offered.contains("10 doses left") && offered.contains("VXC51"),
+        "{offered}"
+    );
+    assert!(
+        !app.exists("event-lot").await?,
+        "no typed lot while one is picked"
+    );
+    app.wait_text("event-funding-lot", "VXC51").await?;
+    app.choose("event-site", "LA").await?;
+    app.choose("event-route", "C28161").await?;
+    app.choose("event-vfc", "V01").await?;
+    app.shot("dose-lot-picker").await?;
+    app.click("event-save").await?;
+    let warning = app.wait_text("event-warnings", "VFC stock").await?;
+    assert!(warning.contains("UT8021AA"), "{warning}");
+    assert!(app.exists("dose-screen").await?, "nothing saved yet");
+    app.shot("dose-confirm-warning").await?;
+    app.click("event-confirm-vfc_stock_ineligible_child")
+        .await?;
+    app.click("event-save").await?;
+    app.wait_for("record-screen").await?;
+    app.wait_text("events", "UT8021AA").await?;
+
+    // 9 left; counted as 9, the month is reconciled.
+    app.keys("record-dose", Key::F8).await?;
+    app.wait_for("inventory-screen").await?;
+    wait_exact(&app, "stock-doses-0", "9").await?;
+    app.keys("stock-scan", Key::Alt + "2").await?;
+    app.wait_for("count-table").await?;
+    wait_exact(&app, "count-expected-0", "9").await?;
+    app.wait_text("count-status-0", "To count").await?;
+    app.fill("count-counted-0", "8").await?;
+    wait_exact(&app, "count-adjustment-0", "−1").await?;
+    app.wait_for("count-reason-0").await?;
+    app.fill("count-counted-0", "9").await?;
+    wait_exact(&app, "count-adjustment-0", "0").await?;
+    app.shot("inventory-count").await?;
+    app.keys("count-counted-0", Key::Enter).await?;
+    app.wait_text("count-result", "counted 9, expected 9, adjustment 0")
+        .await?;
+    app.wait_text("inv-reconciliation", "This month's count is done")
+        .await?;
+    app.shot("inventory-counted").await?;
+
+    // Now the order goes in.
+    app.keys("count-counted-0", Key::Alt + "4").await?;
+    app.wait_for("orders-table").await?;
+    app.click("order-submit-0").await?;
+    wait_exact(&app, "order-state-0", "Submitted").await?;
+    app.wait_text("order-result", "Submitted").await?;
+    assert!(!app.exists("order-error").await?, "no error left");
+    app.shot("inventory-order-submitted").await?;
+
+    // Reports (Alt+5): the dose given, on screen and as a PDF.
+    app.keys("order-pin", Key::Alt + "5").await?;
+    app.wait_for("inv-reports").await?;
+    app.click("report-show").await?;
+    let table = app.wait_text("report-table", "140").await?;
+    assert!(table.contains("V01"), "by VFC eligibility: {table}");
+    let total = app.wait_text("report-total", "1").await?;
+    assert!(total.contains("Total"), "{total}");
+    app.click("report-pdf").await?;
+    let saved = app.wait_text("report-result", ".pdf").await?;
+    let pdfs = files_like(&docs, "Doses-administered-", ".pdf");
+    assert_eq!(pdfs.len(), 1, "{saved}: {pdfs:?}");
+    let text = std::process::Command::new("pdftotext")
+        .arg(&pdfs[0])
+        .arg("-")
+        .output()?;
+    let text = one_line(&String::from_utf8_lossy(&text.stdout));
+    assert!(
+        text.contains("Doses administered") && text.contains("Valle Verde Clinic"),
+        "{text}"
+    );
+    app.shot("inventory-report").await?;
+
+    // A dose drawn up but not given: non-viable, to report.
+    app.keys("report-show", Key::Alt + "1").await?;
+    app.wait_for("inv-stock").await?;
+    app.click("stock-remove-0").await?;
+    app.wait_for("stock-removal").await?;
+    assert_eq!(focused(&app).await?, "removal-kind");
+    app.fill("removal-quantity", "1").await?;
+    app.choose("removal-reason", "wasted_drawn").await?;
+    app.shot("inventory-removal").await?;
+    app.keys("removal-quantity", Key::Enter).await?;
+    app.wait_text("stock-removal-done", "8 on hand").await?;
+    wait_exact(&app, "stock-doses-0", "8").await?;
+    app.keys("removal-quantity", Key::Escape).await?;
+    assert!(!app.exists("stock-removal").await?, "Esc closed the form");
+    app.keys("stock-scan", Key::Alt + "3").await?;
+    let listed = app.wait_text("nonviable-table", "UT8021AA").await?;
+    assert!(
+        listed.contains("drawn up but not given") && listed.contains("Report"),
+        "{listed}"
+    );
+    app.shot("inventory-nonviable").await?;
+
+    // The refrigerator's logger file: a warm spell this morning, and the dose given today.
+    let today = app
+        .script(
+            "const done = arguments[arguments.length - 1]; const d = new Date();\
+             done([d.getFullYear(), String(d.getMonth() + 1).padStart(2, '0'), String(d.getDate()).padStart(2, '0')].join('-'));",
+        )
+        .await?;
+    let today = today.as_str().unwrap_or_default().to_owned();
+    app.keys("nonviable-show", Key::Alt + "6").await?;
+    app.wait_for("inv-temperature").await?;
+    let csv = format!(
+        "Date,Time,Temperature\n{today},00:00,5.0\n{today},00:30,9.5\n{today},01:00,10.2\n{today},01:30,4.8\n"
+    );
+    // The logger's file, opened with the file field as the coordinator would.
+    let logger = docs.join("logger.csv");
+    std::fs::create_dir_all(&docs)?;
+    std::fs::write(&logger, &csv)?;
+    app.keys("temp-file", logger.to_string_lossy().as_ref())
+        .await?;
+    app.wait_value("temp-text", "10.2").await?;
+    app.click("temp-import").await?;
+    app.wait_text("temp-result", "1 excursion").await?;
+    let excursion = app.wait_text("temp-excursion-0", "Too warm").await?;
+    assert!(
+        excursion.contains("10.2") && excursion.contains("UT8021AA"),
+        "{excursion}"
+    );
+    app.wait_text("temp-doses-0", "Vega").await?;
+    app.shot("inventory-temperature").await?;
+
+    // The same screen in Spanish.
+    app.keys("temp-import", Key::Alt + "1").await?;
+    app.wait_for("inv-stock").await?;
+    app.choose("language-select", "es").await?;
+    app.wait_text("inventory-screen", "Inventario de vacunas")
+        .await?;
+    app.wait_text("inv-reconciliation", "El conteo de este mes está hecho")
+        .await?;
+    app.shot("inventario").await?;
+    app.choose("language-select", "en").await?;
+    app.quit().await?;
+    std::fs::remove_dir_all(&docs).ok();
+    Ok(())
+}

@@ -2,18 +2,30 @@
 //! dose, a refusal, a contraindication or evidence of immunity. The date starts
 //! as today; the vaccine is picked by typing its name or CVX code.
 //!
+//! A dose given here is taken from a lot in stock: once the vaccine is chosen
+//! the form offers its lots, soonest expiry first (lot, expiry, funding
+//! source, doses left), or a lot typed by hand. Saving may bring back
+//! warnings to confirm first — an expired lot, privately funded stock for a
+//! VFC-eligible child, VFC stock for a child who is not — each with its
+//! "I confirm" box; the save goes through once every one is confirmed.
+//!
 //! The form chooses the new event's id when it opens: a double submit or a
 //! retry after a failed save sends the same id, and the shell saves one event.
 
 use crate::app::{Screen, state};
 use crate::dates;
-use crate::i18n::{date_text, t, t_key, t_now};
+use crate::i18n::{date_text, iso_date_text, t, t_args_tracked, t_key, t_now};
 use crate::transport::call;
 use crate::widgets::{CodeSelect, ErrorBanner, Submit, SubmitRow, TextField};
-use leptos::html::Select;
+use leptos::html::{Input, Select};
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use salal_ipc::dose::{EventForm, EventKind, EventSaved};
+use salal_ipc::inventory::{DoseWarningView, LotsForDoseRequest, StockLineView};
 use salal_ipc::{CodeItem, IpcError, cmd};
+
+/// The lot picker's choice of a lot typed by hand.
+const TYPED: &str = "typed";
 
 const MAX_MATCHES: usize = 8;
 
@@ -42,6 +54,10 @@ pub(crate) fn DoseForm(patient_id: String) -> impl IntoView {
     let refusal = RwSignal::new(String::new());
     let contraindication = RwSignal::new(String::new());
     let immunity = RwSignal::new(String::new());
+    let lots = RwSignal::new(Vec::<StockLineView>::new());
+    let pick = RwSignal::new(TYPED.to_owned());
+    let confirmed = RwSignal::new(Vec::<String>::new());
+    let warnings = RwSignal::new(Vec::<DoseWarningView>::new());
     let submit_state = Submit::new();
     let (error, busy) = (submit_state.error, submit_state.busy);
     // This form's event, whatever happens to the first save.
@@ -64,7 +80,41 @@ pub(crate) fn DoseForm(patient_id: String) -> impl IntoView {
         refusal,
         contraindication,
         immunity,
+        lots,
+        pick,
+        confirmed,
     };
+    // The lots in stock for the vaccine chosen, for a dose given here.
+    Effect::new(move |_| {
+        let code = cvx.get();
+        let here = kind.get() == EventKind::Administered;
+        if code.is_empty() || !here {
+            lots.set(Vec::new());
+            pick.set(TYPED.to_owned());
+            return;
+        }
+        spawn_local(async move {
+            let found = call::<_, Vec<StockLineView>>(
+                cmd::LOTS_FOR_DOSE,
+                &LotsForDoseRequest { cvx: code.clone() },
+            )
+            .await
+            .unwrap_or_default();
+            // Only if the vaccine is still the one asked about.
+            if cvx.try_get_untracked().as_deref() == Some(code.as_str()) {
+                let first = found.first().map(|l| l.funding.clone());
+                lots.try_set(found);
+                pick.try_set(if first.is_some() {
+                    "0".to_owned()
+                } else {
+                    TYPED.to_owned()
+                });
+                if let Some(f) = first {
+                    funding.try_set(f);
+                }
+            }
+        });
+    });
     let kind_ref = NodeRef::<Select>::new();
     Effect::new(move |_| {
         if let Some(select) = kind_ref.get() {
@@ -84,14 +134,23 @@ pub(crate) fn DoseForm(patient_id: String) -> impl IntoView {
             let lang = app.lang.get_untracked();
             let form = read_form(&fields, lang, patient_id.get_value(), event_id.get_value())?;
             Ok(async move {
-                let saved = call::<_, EventSaved>(cmd::RECORD_EVENT, &form).await?;
-                let mut notice = t_now("ui.event.saved");
-                for warning in saved.warnings {
-                    notice.push(' ');
-                    notice.push_str(&warning);
+                match call::<_, EventSaved>(cmd::RECORD_EVENT, &form).await? {
+                    EventSaved::Saved {
+                        warnings: notes, ..
+                    } => {
+                        let mut notice = t_now("ui.event.saved");
+                        for note in notes {
+                            notice.push(' ');
+                            notice.push_str(&note);
+                        }
+                        back();
+                        app.notice.set(Some(notice));
+                    }
+                    EventSaved::NeedsConfirmation { warnings: found } => {
+                        // Nothing saved: each warning waits for its "I confirm".
+                        warnings.try_set(found);
+                    }
                 }
-                back();
-                app.notice.set(Some(notice));
                 Ok(())
             })
         });
@@ -138,8 +197,13 @@ pub(crate) fn DoseForm(patient_id: String) -> impl IntoView {
                 </Show>
                 <Show when=given>
                     <div class="row">
-                        <TextField label="ui.event.lot" id="event-lot" value=lot/>
-                        <TextField label="ui.event.lot_expiry" id="event-expiry" value=expiry hint="ui.date.placeholder"/>
+                        <Show when=move || !lots.with(Vec::is_empty)>
+                            <LotPicker lots=lots pick=pick funding=funding/>
+                        </Show>
+                        <Show when=move || pick.with(|p| p == TYPED)>
+                            <TextField label="ui.event.lot" id="event-lot" value=lot/>
+                            <TextField label="ui.event.lot_expiry" id="event-expiry" value=expiry hint="ui.date.placeholder"/>
+                        </Show>
                         <TextField label="ui.event.amount" id="event-amount" value=amount class="narrow"/>
                     </div>
                 </Show>
@@ -156,7 +220,17 @@ pub(crate) fn DoseForm(patient_id: String) -> impl IntoView {
                     </div>
                     <div class="row">
                         <CodeSelect label="ui.event.vfc" id="event-vfc" value=vfc items=list(|c| &c.vfc_eligibility)/>
-                        <CodeSelect label="ui.event.funding" id="event-funding" value=funding items=list(|c| &c.funding_sources)/>
+                        <Show when=move || pick.with(|p| p == TYPED)
+                            fallback=move || view! {
+                                <div class="field">
+                                    <span class="label">{t("ui.event.funding")}</span>
+                                    <span class="from-lot" id="event-funding-lot">
+                                        {move || t_args_tracked("ui.event.funding_from_lot", &[("funding", funding.get())])}
+                                    </span>
+                                </div>
+                            }>
+                            <CodeSelect label="ui.event.funding" id="event-funding" value=funding items=list(|c| &c.funding_sources)/>
+                        </Show>
                         <TextField label="ui.event.provider" id="event-provider" value=provider/>
                     </div>
                 </Show>
@@ -173,6 +247,7 @@ pub(crate) fn DoseForm(patient_id: String) -> impl IntoView {
                 <Show when=is(EventKind::Immunity)>
                     <CodeSelect label="ui.event.immunity" id="event-immunity" value=immunity items=list(|c| &c.immunities)/>
                 </Show>
+                <Warnings warnings=warnings confirmed=confirmed/>
                 <SubmitRow id="event-save" label="ui.common.save" busy=busy cancel=("event-cancel", Callback::new(move |()| back()))/>
             </form>
         </section>
@@ -198,6 +273,23 @@ struct DoseFields {
     refusal: RwSignal<String>,
     contraindication: RwSignal<String>,
     immunity: RwSignal<String>,
+    /// The vaccine's lots in stock.
+    lots: RwSignal<Vec<StockLineView>>,
+    /// The lot picked: its index in `lots`, or [`TYPED`].
+    pick: RwSignal<String>,
+    /// The warnings confirmed.
+    confirmed: RwSignal<Vec<String>>,
+}
+
+impl DoseFields {
+    /// The lot in stock the dose is taken from, if one is picked.
+    fn picked(&self) -> Option<StockLineView> {
+        if self.kind.get_untracked() != EventKind::Administered {
+            return None;
+        }
+        let index = self.pick.get_untracked().parse::<usize>().ok()?;
+        self.lots.with_untracked(|l| l.get(index).cloned())
+    }
 }
 
 /// What was typed, for the wire; a typed date that is not one is an error on its field.
@@ -215,18 +307,26 @@ fn read_form(
             .map(|d| d.format("%Y-%m-%d").to_string())
             .ok_or_else(|| IpcError::new("form.bad_date", t_now(key)).with_field(field))
     };
+    let stock = f.picked();
+    let (lot_number, lot_expiry) = match &stock {
+        Some(line) => (line.lot.clone(), line.expires.clone()),
+        None => (
+            f.lot.get_untracked(),
+            iso(
+                f.expiry.get_untracked(),
+                "lot_expiry",
+                "ui.error.bad_expiry_date",
+            )?,
+        ),
+    };
     Ok(EventForm {
         id,
         patient_id,
         kind: f.kind.get_untracked(),
         cvx: f.cvx.get_untracked(),
         date: iso(f.date.get_untracked(), "date", "ui.error.bad_event_date")?,
-        lot_number: f.lot.get_untracked(),
-        lot_expiry: iso(
-            f.expiry.get_untracked(),
-            "lot_expiry",
-            "ui.error.bad_expiry_date",
-        )?,
+        lot_number,
+        lot_expiry,
         mvx: String::new(),
         site: f.site.get_untracked(),
         route: f.route.get_untracked(),
@@ -239,7 +339,95 @@ fn read_form(
         refusal_reason: f.refusal.get_untracked(),
         contraindication: f.contraindication.get_untracked(),
         immunity: f.immunity.get_untracked(),
+        lot_id: stock.as_ref().map(|l| l.lot_id.clone()).unwrap_or_default(),
+        stock_unit: stock.map(|l| l.unit).unwrap_or_default(),
+        confirmed: f.confirmed.get_untracked(),
     })
+}
+
+/// The vaccine's lots in stock, soonest expiry first, or "type a lot by hand".
+/// Picking a lot takes its funding source.
+#[component]
+fn LotPicker(
+    lots: RwSignal<Vec<StockLineView>>,
+    pick: RwSignal<String>,
+    funding: RwSignal<String>,
+) -> impl IntoView {
+    let app = state();
+    view! {
+        <div class="field wide">
+            <label for="event-lot-pick">{t("ui.event.lot_from_stock")}</label>
+            <select id="event-lot-pick" prop:value=move || pick.get()
+                on:change=move |ev| {
+                    let value = event_target_value(&ev);
+                    if let Some(line) = value.parse::<usize>().ok().and_then(|i| lots.with_untracked(|l| l.get(i).cloned())) {
+                        funding.set(line.funding);
+                    }
+                    pick.set(value);
+                }>
+                {move || {
+                    let lang = app.lang.get();
+                    lots.get().into_iter().enumerate().map(|(index, l)| {
+                        let value = index.to_string();
+                        let chosen = value.clone();
+                        let text = t_args_tracked("ui.event.lot_option", &[
+                            ("lot", l.lot.clone()),
+                            ("expires", iso_date_text(lang, &l.expires)),
+                            ("funding", l.funding.clone()),
+                            ("doses", l.quantity.to_string()),
+                            ("unit", l.unit.clone()),
+                        ]);
+                        view! { <option value=value selected=move || pick.get() == chosen>{text}</option> }
+                    }).collect_view()
+                }}
+                <option value=TYPED selected=move || pick.get() == TYPED>{t("ui.event.lot_typed")}</option>
+            </select>
+        </div>
+    }
+}
+
+/// Warnings to confirm before the dose saves, each with its "I confirm" box.
+#[component]
+fn Warnings(
+    warnings: RwSignal<Vec<DoseWarningView>>,
+    confirmed: RwSignal<Vec<String>>,
+) -> impl IntoView {
+    let first = NodeRef::<Input>::new();
+    Effect::new(move |_| {
+        warnings.track();
+        if let Some(input) = first.get() {
+            input.focus().ok();
+        }
+    });
+    view! {
+        <Show when=move || !warnings.with(Vec::is_empty)>
+            <div class="banner warning confirm" id="event-warnings" role="alert">
+                <p class="confirm-lead">{t("ui.event.confirm_lead")}</p>
+                {move || warnings.get().into_iter().enumerate().map(|(index, w)| {
+                    let code = StoredValue::new(w.code.clone());
+                    let node = if index == 0 { first } else { NodeRef::new() };
+                    view! {
+                        <div class="confirm-item">
+                            <p>{w.message.clone()}</p>
+                            <label class="check">
+                                <input type="checkbox" id=format!("event-confirm-{}", w.code) node_ref=node
+                                    prop:checked=move || confirmed.with(|c| code.with_value(|k| c.contains(k)))
+                                    on:change=move |_| confirmed.update(|c| {
+                                        let k = code.get_value();
+                                        if let Some(at) = c.iter().position(|x| *x == k) {
+                                            c.remove(at);
+                                        } else {
+                                            c.push(k);
+                                        }
+                                    })/>
+                                {t("ui.event.confirm")}
+                            </label>
+                        </div>
+                    }
+                }).collect_view()}
+            </div>
+        </Show>
+    }
 }
 
 /// Type a vaccine's name or CVX code; arrows and Enter pick from the matches.

@@ -3,6 +3,7 @@
 pub(crate) mod change_password;
 pub(crate) mod dose_form;
 pub(crate) mod forecast_panel;
+pub(crate) mod inventory;
 pub(crate) mod login;
 pub(crate) mod patient_form;
 pub(crate) mod patient_record;
