@@ -174,6 +174,20 @@ pub(crate) fn Busy(busy: RwSignal<bool>) -> impl IntoView {
     }
 }
 
+/// A keydown handler for a panel inside a screen: Esc closes the panel (and
+/// only the panel: the screen under it does not see the key).
+pub(crate) fn close_on_escape(
+    close: impl Fn() + 'static,
+) -> impl Fn(leptos::ev::KeyboardEvent) + 'static {
+    move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Escape" {
+            ev.prevent_default();
+            ev.stop_propagation();
+            close();
+        }
+    }
+}
+
 /// Focuses an input as soon as it is on the page.
 pub(crate) fn focus_on_mount(node: NodeRef<Input>) {
     Effect::new(move |_| {

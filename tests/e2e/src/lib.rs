@@ -25,6 +25,15 @@ const NATIVE_PORT: u16 = 4445;
 /// How long a screen may take to appear (a cold first start of WebKit is the slowest).
 const WAIT: Duration = Duration::from_secs(30);
 
+/// What of an element a wait reads.
+#[derive(Clone, Copy, Debug)]
+enum Shown {
+    /// Its text, as the page shows it.
+    Text,
+    /// A field's value, what is typed in it.
+    Value,
+}
+
 fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
@@ -225,32 +234,24 @@ impl App {
 
     /// Waits until the element's text contains `text`; answers the whole text.
     pub async fn wait_text(&self, id: &str, text: &str) -> TestResult<String> {
-        let start = Instant::now();
-        loop {
-            let found = match self.driver().find(By::Id(id)).await {
-                Ok(el) => el.text().await.unwrap_or_default(),
-                Err(_) => String::new(),
-            };
-            if found.contains(text) {
-                return Ok(found);
-            }
-            if start.elapsed() > WAIT {
-                let alerts = self.alerts().await;
-                return Err(format!(
-                    "#{id} never showed {text:?}; it shows {found:?}; alerts on the page: {alerts:?}"
-                )
-                .into());
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        self.wait_contains(id, text, Shown::Text).await
     }
 
     /// Waits until the field's value (what is typed in it) contains `text`.
     pub async fn wait_value(&self, id: &str, text: &str) -> TestResult<String> {
+        self.wait_contains(id, text, Shown::Value).await
+    }
+
+    /// Polls what the element shows until it contains `text`; a timeout names
+    /// what it showed and the page's alerts.
+    async fn wait_contains(&self, id: &str, text: &str, shown: Shown) -> TestResult<String> {
         let start = Instant::now();
         loop {
             let found = match self.driver().find(By::Id(id)).await {
-                Ok(el) => el.prop("value").await.ok().flatten().unwrap_or_default(),
+                Ok(el) => match shown {
+                    Shown::Text => el.text().await.unwrap_or_default(),
+                    Shown::Value => el.prop("value").await.ok().flatten().unwrap_or_default(),
+                },
                 Err(_) => String::new(),
             };
             if found.contains(text) {
@@ -259,7 +260,7 @@ impl App {
             if start.elapsed() > WAIT {
                 let alerts = self.alerts().await;
                 return Err(format!(
-                    "#{id} never held {text:?}; it holds {found:?}; alerts on the page: {alerts:?}"
+                    "#{id} never showed {text:?} ({shown:?}); it shows {found:?}; alerts on the page: {alerts:?}"
                 )
                 .into());
             }

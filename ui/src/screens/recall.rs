@@ -13,7 +13,7 @@ use crate::app::state;
 use crate::dates;
 use crate::i18n::{date_text, iso_date_text, t, t_args, t_args_tracked, t_key, t_now, to_wire};
 use crate::transport::call;
-use crate::widgets::{Busy, ErrorBanner, Submit, TextField, focus_on_mount};
+use crate::widgets::{Busy, ErrorBanner, Submit, TextField, close_on_escape, focus_on_mount};
 use leptos::html::Input;
 use leptos::prelude::*;
 use salal_core::i18n::Lang;
@@ -518,13 +518,7 @@ fn CallForm(
             })
         });
     };
-    let on_key = move |ev: leptos::ev::KeyboardEvent| {
-        if ev.key() == "Escape" {
-            ev.prevent_default();
-            ev.stop_propagation();
-            close();
-        }
-    };
+    let on_key = close_on_escape(close);
     let outcome_id = format!("recall-call-outcome-{index}");
     view! {
         <tr class="call-form-row">

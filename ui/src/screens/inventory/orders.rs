@@ -8,7 +8,7 @@ use super::{Choice, Done, Problem, inv, whole};
 use crate::app::state;
 use crate::i18n::{iso_date_text, t, t_args, t_args_tracked, t_key, t_now};
 use crate::transport::call;
-use crate::widgets::{Busy, Submit, TextField, focus_on_mount};
+use crate::widgets::{Busy, Submit, TextField, close_on_escape, focus_on_mount};
 use leptos::html::Input;
 use leptos::prelude::*;
 use salal_ipc::documents::SavedFile;
@@ -487,13 +487,7 @@ fn ReceiveOrder(
             })
         });
     };
-    let on_key = move |ev: leptos::ev::KeyboardEvent| {
-        if ev.key() == "Escape" {
-            ev.prevent_default();
-            ev.stop_propagation();
-            close();
-        }
-    };
+    let on_key = close_on_escape(close);
     let funding_items = Signal::derive(move || inv.choices.with(|c| c.funding.clone()));
     view! {
         <div class="receive-order" id="order-receive-panel" on:keydown=on_key>

@@ -12,7 +12,7 @@ use super::{Choice, Done, Problem, doses_view, expiry_view, inv, typed_date, who
 use crate::app::state;
 use crate::i18n::{t, t_args, t_key, t_now};
 use crate::transport::call;
-use crate::widgets::{Busy, Submit, TextField, focus_on_mount};
+use crate::widgets::{Busy, Submit, TextField, close_on_escape, focus_on_mount};
 use leptos::html::Input;
 use leptos::prelude::*;
 use salal_ipc::inventory::{
@@ -304,13 +304,7 @@ fn RemovalPanel(line: StockLineView, selected: RwSignal<Option<StockLineView>>) 
             })
         });
     };
-    let on_key = move |ev: leptos::ev::KeyboardEvent| {
-        if ev.key() == "Escape" {
-            ev.prevent_default();
-            ev.stop_propagation();
-            close();
-        }
-    };
+    let on_key = close_on_escape(close);
     let reasons = Signal::derive(move || {
         inv.choices.with(|c| match kind.get() {
             RemovalKind::Waste => c.waste_reasons.clone(),
