@@ -148,7 +148,7 @@ fn iso_date(text: &str, field: &str, lang: Lang) -> CmdResult<Option<NaiveDate>>
         })
 }
 
-fn iso(date: NaiveDate) -> String {
+pub(crate) fn iso(date: NaiveDate) -> String {
     date.format("%Y-%m-%d").to_string()
 }
 

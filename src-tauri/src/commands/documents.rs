@@ -8,7 +8,7 @@
 //! on disk. The last recall list found is kept here, so its letters, labels
 //! and CSV are made from exactly the families the user saw.
 
-use crate::convert::{lang_from_wire, lang_to_wire, new_id, patient_id};
+use crate::convert::{iso, lang_from_wire, lang_to_wire, new_id, patient_id};
 use crate::errors::{CmdResult, to_ipc, ui_error};
 use crate::files::{self, PrintError};
 use crate::shell::Shell;
@@ -225,10 +225,6 @@ pub(crate) fn print_document(
             saved_file(&path, Some(print_saved(&path, lang)))
         }
     })
-}
-
-fn iso(date: NaiveDate) -> String {
-    date.format("%Y-%m-%d").to_string()
 }
 
 fn contacts_view(summary: &ContactSummary) -> ContactsView {

@@ -9,7 +9,7 @@
 
 use crate::commands::documents::save;
 use crate::convert::{
-    count_session_view, doses_report_view, funding_items, new_id, non_viable_view, order_line,
+    count_session_view, doses_report_view, funding_items, iso, new_id, non_viable_view, order_line,
     order_line_view, order_state, order_view, reason_items, receipt, reconciliation_view,
     stock_date, stock_id, stock_line_view, temperature_view, unit_kind_items, unit_view,
 };
@@ -33,10 +33,6 @@ use salal_ipc::inventory::{
 };
 use salal_print::model::{ReportColumn, TableReport};
 use tauri::{AppHandle, State};
-
-fn iso(date: NaiveDate) -> String {
-    date.format("%Y-%m-%d").to_string()
-}
 
 /// The Inventory screen's stock, reconciliation and storage units.
 #[tauri::command(async)]
