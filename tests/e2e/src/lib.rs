@@ -376,17 +376,35 @@ impl Drop for App {
                     .status()
                     .ok();
             }
-            // The next flow's driver needs the ports: wait until these have exited.
-            let start = Instant::now();
-            while pids.iter().any(|pid| is_running(*pid))
-                && start.elapsed() < Duration::from_secs(10)
-            {
-                std::thread::sleep(Duration::from_millis(50));
+            // The next flow's driver needs the ports: wait until these have
+            // exited; one that ignores TERM (a hung WebKitWebDriver) is killed.
+            if !all_exited(&pids, Duration::from_secs(10)) {
+                for pid in pids.iter().filter(|pid| is_running(**pid)) {
+                    std::process::Command::new("kill")
+                        .args(["-KILL", &pid.to_string()])
+                        .status()
+                        .ok();
+                }
+                all_exited(&pids, Duration::from_secs(5));
             }
         }
         if !self.keep_data {
             std::fs::remove_dir_all(&self.data_dir).ok();
         }
+    }
+}
+
+/// Waits up to `limit` for every process to exit; answers whether they all did.
+fn all_exited(pids: &[u32], limit: Duration) -> bool {
+    let start = Instant::now();
+    loop {
+        if !pids.iter().any(|pid| is_running(*pid)) {
+            return true;
+        }
+        if start.elapsed() > limit {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
