@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end tests of Salal Clinic in the real window: builds the UI, the app
 # (release), the `salal` command line (it makes the demo clinic of the printing
-# and reminder flow) and the WebDriver client, then runs the flows under Xvfb (1366x768)
+# and reminder flow) and the registry (the lookup flow runs a real one on a
+# throwaway PostgreSQL) and the WebDriver client, then runs the flows under Xvfb (1366x768)
 # inside a private D-Bus session with an unlocked keyring. Screenshots of every
 # screen go to $CARGO_TARGET_DIR/e2e-screenshots/ (default target/).
 # Needs: apt webkit2gtk-driver xvfb gnome-keyring dbus (scripts/setup.sh),
@@ -24,17 +25,19 @@ scripts/build-ui.sh
 # unifies features differently and rebuilds most dependencies.
 cargo build --release -p salal-app
 cargo build --release -p salal-cli
+cargo build --release -p salal-registry
 cargo test -p salal-e2e --test e2e --no-run
 
 export SALAL_E2E_APP="$CARGO_TARGET_DIR/release/salal-clinic"
 export SALAL_E2E_CLI="$CARGO_TARGET_DIR/release/salal"
+export SALAL_E2E_REGISTRY="$CARGO_TARGET_DIR/release/salal-registry"
 export SALAL_E2E_SHOTS="$CARGO_TARGET_DIR/e2e-screenshots"
 rm -rf "$SALAL_E2E_SHOTS" && mkdir -p "$SALAL_E2E_SHOTS"
 # No accessibility bus or desktop portals on a headless run.
 export NO_AT_BRIDGE=1 GTK_A11Y=none
 LOG="$CARGO_TARGET_DIR/e2e.log"
 set +e
-timeout 900 scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1366x768x24" \
+timeout 900 scripts/with-postgres.sh scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1366x768x24" \
   cargo test -p salal-e2e --test e2e -- --test-threads=1 2>"$LOG.stderr" | tee "$LOG"
 status=${PIPESTATUS[0]}
 set -e

@@ -82,8 +82,16 @@ pub(crate) enum Command {
         #[arg(long)]
         code: String,
     },
-    /// One full sync with the registry: push, then pull until caught up.
-    Sync,
+    /// One full sync with the registry: push, then pull until caught up
+    /// (or, without a network, a USB bundle and its reply).
+    Sync {
+        #[command(subcommand)]
+        command: Option<SyncCommand>,
+    },
+    /// Asks the registry for a patient another clinic may know: prints id,
+    /// name, birth date and the organization that last saw each candidate;
+    /// --fetch ID brings one into this computer with its full history.
+    Lookup(LookupArgs),
     /// Prints every patient and dose as canonical JSON Lines (the form
     /// `salal-registry export` prints).
     Export,
@@ -110,6 +118,34 @@ pub(crate) enum Command {
     /// Inventory reports: doses administered, on hand and expiring, counts, wastage.
     #[command(subcommand)]
     Report(Box<crate::stock::ReportCommand>),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LookupArgs {
+    /// The name: given names and surnames, in either order.
+    #[arg(long, required_unless_present = "fetch", conflicts_with = "fetch")]
+    pub(crate) name: Option<String>,
+    /// YYYY-MM-DD.
+    #[arg(long, required_unless_present = "fetch", conflicts_with = "fetch")]
+    pub(crate) birth_date: Option<String>,
+    /// A candidate's id: brings the patient and every dose here; prints its id here.
+    #[arg(long)]
+    pub(crate) fetch: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum SyncCommand {
+    /// Writes every change waiting for the registry to FILE (e.g. on a USB
+    /// stick), for registry staff to import with `salal-registry import-bundle`.
+    ExportBundle {
+        /// The bundle file to write.
+        file: PathBuf,
+    },
+    /// Imports the reply registry staff wrote for this computer's bundle.
+    ImportBundle {
+        /// The reply file.
+        reply: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -249,6 +285,9 @@ pub(crate) struct PatientArgs {
     pub(crate) sex: String,
     #[arg(long, default_value = "")]
     pub(crate) birth_certificate: String,
+    /// The mother's surname(s) at birth.
+    #[arg(long, default_value = "")]
+    pub(crate) mother_maiden: String,
     #[arg(long, default_value = "")]
     pub(crate) guardian: String,
     /// The family's language for letters and certificates: en or es.
@@ -365,6 +404,9 @@ pub(crate) struct ConsentArgs {
     /// Reason for opting out.
     #[arg(long, default_value = "")]
     pub(crate) reason: String,
+    /// Who asked to opt out (the patient, or a parent or guardian by name).
+    #[arg(long, default_value = "")]
+    pub(crate) requested_by: String,
     /// The signed decline form is on file.
     #[arg(long)]
     pub(crate) form_on_file: bool,

@@ -1,8 +1,8 @@
 //! What each subcommand does, on top of `salal_clinic`.
 
 use crate::args::{
-    Cli, Command, ConsentArgs, DoseArgs, DoseCommand, Gs1Command, PatientArgs, PatientCommand,
-    PatientEditArgs,
+    Cli, Command, ConsentArgs, DoseArgs, DoseCommand, Gs1Command, LookupArgs, PatientArgs,
+    PatientCommand, PatientEditArgs,
 };
 use crate::{CliError, unlock};
 use chrono::NaiveDate;
@@ -76,9 +76,12 @@ pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
             lang,
         ),
         Command::Enroll { registry, code } => enroll(&cli.data_dir, &registry, &code, lang),
-        Command::Sync => {
+        Command::Sync { command } => {
             let clinic = unlock::open(&cli.data_dir, lang)?;
-            sync(&clinic, lang)
+            match command {
+                None => sync(&clinic, lang),
+                Some(command) => crate::bundle::run(&clinic, &command, lang),
+            }
         }
         // Reads only the barcode and the embedded code sets: no data folder, no sign-in.
         Command::Gs1(Gs1Command::Parse { text }) => gs1_parse(&text, lang),
@@ -237,7 +240,7 @@ fn signed_in(
         Command::Init { .. }
         | Command::Demo { .. }
         | Command::Enroll { .. }
-        | Command::Sync
+        | Command::Sync { .. }
         | Command::Verify { .. }
         | Command::Gs1(_)
         | Command::Export => Ok(()),
@@ -306,7 +309,57 @@ fn signed_in(
             }
         },
         Command::Consent(args) => consent(clinic, session, &args, lang),
+        Command::Lookup(args) => lookup(clinic, session, &args, lang),
     }
+}
+
+/// `salal lookup`: the registry's candidates, one per line as `search`
+/// prints them plus the organization that last saw each; or `--fetch ID`.
+fn lookup(
+    clinic: &Clinic,
+    session: &Session,
+    args: &LookupArgs,
+    lang: Lang,
+) -> Result<(), CliError> {
+    if let Some(id) = &args.fetch {
+        let local = clinic
+            .fetch_from_registry(session, patient_id(id, lang)?)
+            .map_err(|e| sync_error(&e, lang))?;
+        return out(&local.to_string());
+    }
+    let name = args.name.as_deref().unwrap_or_default();
+    let birth_date = args
+        .birth_date
+        .as_deref()
+        .map(|t| date(t, lang))
+        .transpose()?;
+    let found = clinic
+        .lookup_registry(session, name, birth_date)
+        .map_err(|e| sync_error(&e, lang))?;
+    if found.is_empty() {
+        eprintln!(
+            "{}",
+            tr_args(
+                lang,
+                "cli.lookup_none",
+                &[
+                    ("name", name.to_owned()),
+                    (
+                        "birth_date",
+                        birth_date.map(|d| format_date(lang, d)).unwrap_or_default()
+                    ),
+                ],
+            )
+        );
+    }
+    for c in found {
+        let birth = c.birth_date.map(|d| d.to_string()).unwrap_or_default();
+        out(&format!(
+            "{}\t{}\t{}\t{}",
+            c.id, c.display_name, birth, c.last_seen_by
+        ))?;
+    }
+    Ok(())
 }
 
 fn edit_patient(
@@ -348,6 +401,7 @@ fn consent_text(consents: &Consents, lang: Lang) -> String {
             date,
             reason,
             form_on_file,
+            requested_by,
         } => {
             let mut text = tr_args(
                 lang,
@@ -359,6 +413,13 @@ fn consent_text(consents: &Consents, lang: Lang) -> String {
                     lang,
                     "cli.consent_reason",
                     &[("reason", reason.clone())],
+                ));
+            }
+            if !requested_by.is_empty() {
+                text.push_str(&tr_args(
+                    lang,
+                    "cli.consent_requested_by",
+                    &[("who", requested_by.clone())],
                 ));
             }
             if *form_on_file {
@@ -445,7 +506,7 @@ fn progress_printer(lang: Lang) -> impl FnMut(SyncProgress) {
     }
 }
 
-fn report_line(report: &SyncReport) -> String {
+pub(crate) fn report_line(report: &SyncReport) -> String {
     // Exactly this line, in every language: scripts read it.
     format!(
         "sync: {} pushed, {} pulled, {} rejected",
@@ -554,6 +615,7 @@ fn add_patient(
         sex: Sex::from_code(&args.sex)
             .ok_or_else(|| CliError::input(format!("sex: {} (F, M, X, U)", args.sex)))?,
         birth_certificate_number: args.birth_certificate.clone(),
+        mother_maiden_name: args.mother_maiden.clone(),
         guardian_name: args.guardian.clone(),
         preferred_language: args
             .language
@@ -678,6 +740,7 @@ fn consent(
             date: today,
             reason: args.reason.clone(),
             form_on_file: args.form_on_file,
+            requested_by: args.requested_by.clone(),
         };
     }
     if args.participate {

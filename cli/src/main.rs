@@ -7,6 +7,7 @@
 //! message says what to fix), 1 the system failed (disk full, database busy).
 
 mod args;
+mod bundle;
 mod commands;
 mod documents;
 mod stock;

@@ -75,7 +75,8 @@ impl Clinic {
         let id = new.id.unwrap_or_else(EventId::generate);
         Ok(Event {
             id,
-            patient_id,
+            // The record the patient lives in now (a merged id leads to its survivor).
+            patient_id: patient.id,
             details: NewEvent {
                 id: Some(id),
                 ..new

@@ -10,6 +10,7 @@
 //! whose message exists in English and Spanish.
 
 pub mod auth;
+pub mod bundle;
 pub mod documents;
 mod duplicates;
 mod error;
@@ -31,6 +32,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 pub use auth::{NewUser, UserSummary};
+pub use bundle::{BundleError, BundleExport, BundleImport};
 pub use documents::{ConsentFormKind, Verified};
 pub use duplicates::likely_same_person;
 pub use error::{
@@ -45,7 +47,10 @@ pub use salal_forecast::{EvaluationReason, EvaluationStatus, SeriesStatus};
 pub use salal_store::{
     Contact, ContactMethod, ContactSummary, KeyringStatus, RecoveryKey, StoreError,
 };
-pub use sync::{RecordSync, RecordSyncStates, SyncError, SyncProgress, SyncReport, SyncStatus};
+pub use sync::{
+    RecordSync, RecordSyncStates, RegistryCandidate, SyncError, SyncProgress, SyncReport,
+    SyncStatus,
+};
 
 /// Where "now" comes from (the wall clock, or a fixed time in tests).
 pub type TimeSource = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;

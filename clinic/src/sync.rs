@@ -6,19 +6,25 @@
 //! answer in one transaction; pull applies each page with its cursor in one
 //! transaction. Any step may be cut off and repeated: pushes are idempotent by
 //! op id, pulls by cursor. The store is locked only between network calls, so
-//! the app stays usable while a sync runs.
+//! the app stays usable while a sync runs. Finding a patient another clinic
+//! knows, and bringing the record here, is [`lookup`].
+
+mod lookup;
+
+pub use lookup::RegistryCandidate;
 
 use crate::error::ClinicError;
 use crate::{Clinic, SetupReceipt};
 use chrono::{DateTime, Utc};
 use salal_core::i18n::{Lang, UserMessage};
 pub use salal_store::RecordSync;
-use salal_store::replica::meta;
+use salal_store::replica::{PendingChange, meta};
 use salal_store::{Actor, Applied, Store, StoreError};
 use salal_sync::client::{ClientError, RegistryClient};
 use salal_sync::enroll::{EnrollmentCode, hex, unhex};
 use salal_sync::wire::{
-    EnrollRequest, Entity, MAX_CLOCK_AHEAD_MS, MAX_PULL_BATCH, PullRequest, PushRequest, RecordRef,
+    EnrollRequest, Entity, MAX_CLOCK_AHEAD_MS, MAX_PULL_BATCH, OpResult, PullRequest, PushRequest,
+    RecordRef,
 };
 use std::path::Path;
 use std::time::Duration;
@@ -108,6 +114,14 @@ pub enum SyncError {
         /// What the network said.
         reason: String,
     },
+    /// A registry lookup or fetch got no answer (no network, registry down).
+    #[error("registry lookup: unreachable at {url}: {reason}")]
+    LookupUnreachable {
+        /// Where.
+        url: String,
+        /// What the network said.
+        reason: String,
+    },
     /// The registry refused the request.
     #[error("registry refused ({status}): {message_en}")]
     Refused {
@@ -153,7 +167,9 @@ impl SyncError {
     pub fn is_unreachable(&self) -> bool {
         matches!(
             self,
-            SyncError::Unreachable { .. } | SyncError::BadAnswer(_)
+            SyncError::Unreachable { .. }
+                | SyncError::LookupUnreachable { .. }
+                | SyncError::BadAnswer(_)
         ) || matches!(self, SyncError::Refused { status, .. } if *status >= 500)
     }
 }
@@ -165,6 +181,7 @@ impl UserMessage for SyncError {
             SyncError::BadCode => "error.sync.bad_code",
             SyncError::AlreadyEnrolled(_) => "error.sync.already_enrolled",
             SyncError::Unreachable { .. } => "error.sync.unreachable",
+            SyncError::LookupUnreachable { .. } => "error.sync.lookup_unreachable",
             SyncError::Refused { .. } => "error.sync.refused",
             SyncError::BadAnswer(_) => "error.sync.bad_answer",
             SyncError::Store(e) => e.message_key(),
@@ -174,7 +191,8 @@ impl UserMessage for SyncError {
     fn message_args(&self, lang: Lang) -> Vec<(&'static str, String)> {
         match self {
             SyncError::AlreadyEnrolled(url) => vec![("url", url.clone())],
-            SyncError::Unreachable { url, reason } => {
+            SyncError::Unreachable { url, reason }
+            | SyncError::LookupUnreachable { url, reason } => {
                 vec![("url", url.clone()), ("reason", reason.clone())]
             }
             SyncError::Refused {
@@ -204,7 +222,7 @@ fn device_name() -> String {
         .unwrap_or_else(|| "clinic computer".to_owned())
 }
 
-fn sync_actor() -> Actor {
+pub(crate) fn sync_actor() -> Actor {
     Actor {
         user_id: None,
         username: "sync".to_owned(),
@@ -362,6 +380,12 @@ impl Clinic {
         self.push_all(link, &mut report, progress)?;
         self.pull_all(link, &mut report, progress)?;
         self.exchange_keys(link)?;
+        self.trim_outbox()?;
+        Ok(report)
+    }
+
+    /// Deletes acknowledged changes older than the retention (after a sync).
+    pub(crate) fn trim_outbox(&self) -> Result<(), SyncError> {
         let retention = chrono::Duration::days(self.outbox_retention_days);
         let before = self.now() - retention;
         let mut store = self.lock();
@@ -375,7 +399,7 @@ impl Clinic {
         if trimmed > 0 {
             store.reclaim_free_pages()?;
         }
-        Ok(report)
+        Ok(())
     }
 
     /// Publishes this clinic's signing key (once) and learns the keys other
@@ -451,25 +475,7 @@ impl Clinic {
             };
             let (answer, bytes) = link.client.push(&request)?;
             report.bytes_pushed += u64::try_from(bytes).unwrap_or(0);
-            let answers_match = answer.results.len() == batch.len()
-                && answer
-                    .results
-                    .iter()
-                    .zip(&batch)
-                    .all(|(r, c)| r.op_id == c.change.op_id);
-            if !answers_match {
-                return Err(SyncError::BadAnswer(
-                    "push answers do not match the changes sent".to_owned(),
-                ));
-            }
-            let answers: Vec<_> = batch
-                .iter()
-                .zip(&answer.results)
-                .map(|(c, r)| (c.seq, &c.change, &r.outcome))
-                .collect();
-            let (acked, rejected) = self
-                .lock()
-                .write(&sync_actor(), self.now(), |w| w.record_answers(&answers))?;
+            let (acked, rejected) = self.record_push_answers(&batch, &answer.results)?;
             report.pushed += acked;
             report.rejected += rejected;
             sent += acked + rejected;
@@ -479,6 +485,33 @@ impl Clinic {
             });
             self.check_clock(answer.server_time_ms);
         }
+    }
+
+    /// Records the registry's answers to `batch` (one per change, in its
+    /// order) in one transaction; returns (acknowledged, rejected).
+    pub(crate) fn record_push_answers(
+        &self,
+        batch: &[PendingChange],
+        results: &[OpResult],
+    ) -> Result<(u64, u64), SyncError> {
+        let answers_match = results.len() == batch.len()
+            && results
+                .iter()
+                .zip(batch)
+                .all(|(r, c)| r.op_id == c.change.op_id);
+        if !answers_match {
+            return Err(SyncError::BadAnswer(
+                "push answers do not match the changes sent".to_owned(),
+            ));
+        }
+        let answers: Vec<_> = batch
+            .iter()
+            .zip(results)
+            .map(|(c, r)| (c.seq, &c.change, &r.outcome))
+            .collect();
+        Ok(self
+            .lock()
+            .write(&sync_actor(), self.now(), |w| w.record_answers(&answers))?)
     }
 
     fn pull_all(
@@ -543,8 +576,12 @@ impl Clinic {
         }
     }
 
-    /// Applies one pulled page and its cursor in one transaction.
-    fn apply_page(&self, answer: &salal_sync::wire::PullResponse) -> Result<u64, SyncError> {
+    /// Applies one pulled page and its cursor in one transaction; returns
+    /// how many records it changed.
+    pub(crate) fn apply_page(
+        &self,
+        answer: &salal_sync::wire::PullResponse,
+    ) -> Result<u64, SyncError> {
         Ok(self.lock().write(&sync_actor(), self.now(), |w| {
             w.begin_pulled_page()?;
             let mut changed = 0u64;

@@ -499,6 +499,7 @@ fn consent_choices_are_recorded_with_their_dates() {
             date: today,
             reason: "family choice".into(),
             form_on_file: true,
+            requested_by: "the mother".into(),
         },
         mailings: Mailings::Declined { date: today },
     };

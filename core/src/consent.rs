@@ -23,6 +23,9 @@ pub enum RegistryParticipation {
         reason: String,
         /// Whether the signed decline form is on file.
         form_on_file: bool,
+        /// Who asked (the patient, a parent or guardian, by name).
+        #[serde(default)]
+        requested_by: String,
     },
 }
 

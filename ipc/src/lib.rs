@@ -8,7 +8,8 @@
 //!
 //! Start with [`cmd`] (the command names), then the request and result types of
 //! each screen: [`setup`], [`session`], [`patient`], [`dose`], [`forecast`], [`admin`], [`sync`],
-//! [`documents`] (printing and reminder/recall), [`inventory`] (vaccine stock, orders and reports).
+//! [`documents`] (printing and reminder/recall), [`inventory`] (vaccine stock, orders and reports),
+//! [`lookup`] (searching the registry for a patient another clinic knows).
 //! The shell also pushes events to the UI; their names are in [`event`].
 //! Dates travel as ISO 8601 text (`YYYY-MM-DD`), ids as UUID text.
 
@@ -17,6 +18,7 @@ pub mod documents;
 pub mod dose;
 pub mod forecast;
 pub mod inventory;
+pub mod lookup;
 pub mod patient;
 pub mod session;
 pub mod setup;
@@ -118,6 +120,10 @@ pub mod cmd {
     pub const DOSES_REPORT: &str = "doses_report";
     /// Save a report as CSV or PDF: [`crate::inventory::SaveReportRequest`].
     pub const SAVE_REPORT: &str = "save_report";
+    /// Patients the registry knows: [`crate::lookup::RegistryLookupRequest`].
+    pub const LOOKUP_REGISTRY: &str = "lookup_registry";
+    /// Bring one into this computer: [`crate::lookup::FetchFromRegistryRequest`]; answers its id here.
+    pub const FETCH_FROM_REGISTRY: &str = "fetch_from_registry";
 }
 
 /// The names of the events the shell sends the UI unasked.

@@ -141,6 +141,15 @@ pub struct ConsentView {
     pub registry_opted_out: bool,
     /// ISO date of that choice.
     pub registry_date: Option<String>,
+    /// Who asked to decline.
+    #[serde(default)]
+    pub registry_requested_by: String,
+    /// The reason they gave.
+    #[serde(default)]
+    pub registry_reason: String,
+    /// Whether the signed decline form is on file.
+    #[serde(default)]
+    pub registry_form_on_file: bool,
     /// Whether the family declined health-promotion mailings.
     pub mailings_declined: bool,
     /// ISO date of that choice.
@@ -156,4 +165,13 @@ pub struct ConsentRequest {
     pub registry_opted_out: bool,
     /// Decline (true) or accept again (false) mailings.
     pub mailings_declined: bool,
+    /// For a new decline: who asked (the patient, or a parent or guardian by name).
+    #[serde(default)]
+    pub requested_by: String,
+    /// For a new decline: the reason given.
+    #[serde(default)]
+    pub reason: String,
+    /// For a new decline: whether the signed form is on file.
+    #[serde(default)]
+    pub form_on_file: bool,
 }

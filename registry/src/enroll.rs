@@ -92,6 +92,7 @@ pub async fn redeem(pool: &PgPool, request: &EnrollRequest) -> Result<EnrollResp
     if stored.rows_affected() == 0 {
         return Err(ApiError::device_taken());
     }
+    crate::bundle::keep_key(&mut tx, request.device_id, &secret).await?;
     query(
         "UPDATE enrollment_codes SET used_at = now(), used_by_device = $2 WHERE secret_hash = $1",
     )

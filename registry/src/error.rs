@@ -35,6 +35,9 @@ pub enum RegistryError {
         /// What went wrong.
         reason: String,
     },
+    /// A merge or review decision that cannot be made (exit code 2).
+    #[error("{0}")]
+    Matching(#[from] crate::matching::MatchError),
     /// Other input/output (exit code 1).
     #[error("{0}")]
     Io(#[from] std::io::Error),
@@ -45,7 +48,10 @@ impl RegistryError {
     #[must_use]
     pub fn exit_code(&self) -> i32 {
         match self {
-            RegistryError::BadInput(_) => 2,
+            RegistryError::BadInput(_)
+            | RegistryError::Matching(
+                crate::matching::MatchError::NoPatient(_) | crate::matching::MatchError::Same(..),
+            ) => 2,
             _ => 1,
         }
     }

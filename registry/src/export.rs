@@ -1,7 +1,9 @@
 //! `salal-registry export --org ORG`: every patient and dose record the
 //! organization may see, one `salal_sync::fields::canonical_line` per line,
 //! sorted by (entity code, id text), read from one consistent snapshot.
-//! The same form as the clinic's `salal export`, so the two can be diffed.
+//! The same form as the clinic's `salal export`, so the two can be diffed;
+//! the organization's own private fields are laid over each record
+//! ([`crate::private`]), never another organization's.
 
 use crate::error::RegistryError;
 use salal_sync::fields::canonical_line;
@@ -32,7 +34,10 @@ pub async fn export(pool: &PgPool, org: Uuid, out: &mut impl Write) -> Result<u6
     let mut lines = 0u64;
     loop {
         let rows = query(
-            "SELECT r.entity, r.id, r.fields FROM records r
+            "SELECT r.entity, r.id, r.fields || coalesce(pf.fields, '{}'::jsonb) AS fields
+             FROM records r
+             LEFT JOIN private_fields pf
+               ON pf.entity = r.entity AND pf.record_id = r.id AND pf.org_id = $1
              WHERE r.entity IN ('dose', 'patient')
                AND (r.entity, r.id) > ($2, $3)
                AND EXISTS (SELECT 1 FROM patient_orgs po

@@ -1,4 +1,4 @@
-//! The HTTP surface: `GET /health` and `/sync/v1/{enroll,push,pull,keys}`.
+//! The HTTP surface: `GET /health` and `/sync/v1/{enroll,push,pull,keys,lookup,fetch}`.
 //!
 //! Bodies are `salal_sync::codec` JSON, inflated from zstd when the request
 //! says `Content-Encoding: zstd` (plain JSON otherwise); every answer is zstd
@@ -15,7 +15,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use salal_sync::codec;
 use salal_sync::wire::{
-    EnrollRequest, KeysRequest, PROTOCOL_HEADER, PROTOCOL_VERSION, PullRequest, PushRequest,
+    EnrollRequest, FetchRequest, KeysRequest, LookupRequest, PROTOCOL_HEADER, PROTOCOL_VERSION,
+    PullRequest, PushRequest,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -42,6 +43,9 @@ pub fn router(state: AppState) -> Router {
         .route("/sync/v1/push", post(push))
         .route("/sync/v1/pull", post(pull))
         .route("/sync/v1/keys", post(keys))
+        .route("/sync/v1/lookup", post(lookup))
+        .route("/sync/v1/fetch", post(fetch))
+        .merge(crate::staff::routes())
         .fallback(not_found)
         .with_state(state)
 }
@@ -153,6 +157,26 @@ async fn keys(State(state): State<AppState>, headers: HeaderMap, body: Body) -> 
         let device = auth::authenticate(&state.pool, &headers).await?;
         let request: KeysRequest = read_body(&headers, body).await?;
         crate::keys::exchange(&state.pool, device, &request).await
+    })
+    .await
+}
+
+async fn lookup(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    bounded(async {
+        check_protocol(&headers)?;
+        let device = auth::authenticate(&state.pool, &headers).await?;
+        let request: LookupRequest = read_body(&headers, body).await?;
+        crate::lookup::lookup(&state.pool, device, &request).await
+    })
+    .await
+}
+
+async fn fetch(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    bounded(async {
+        check_protocol(&headers)?;
+        let device = auth::authenticate(&state.pool, &headers).await?;
+        let request: FetchRequest = read_body(&headers, body).await?;
+        crate::lookup::fetch(&state.pool, device, &request).await
     })
     .await
 }

@@ -7,22 +7,36 @@
 //! - [`enroll`], [`auth`]: one-time device enrollment and bearer credentials.
 //! - [`push`], [`pull`]: applying changes and answering the scoped change feed.
 //! - [`keys`]: clinics' public keys for verifiable printed records.
+//! - [`bundle`]: USB bundles: a clinic's changes on a stick, applied like a push, answered like a pull.
+//! - [`lookup`]: a clinic finds a patient another clinic knows, and fetches the record.
+//! - [`matching`]: matching new patients, merging, the review queue, the audit log.
+//! - [`private`]: fields private to the organization that entered them.
+//! - [`dedup`]: linking the same dose reported by two sources.
+//! - [`staff`]: registry staff's tokens and the administration API (the review queue).
+//! - [`optout`]: refusing data for patients who declined, the minimal record, deletion on request.
 //! - [`export`]: the canonical JSON Lines export of an organization.
 //! - [`orgs`], [`db`], [`tls`], [`records`], [`secrets`], [`error`]: the parts they share.
 
 pub mod auth;
+pub mod bundle;
 pub mod db;
+pub mod dedup;
 pub mod enroll;
 pub mod error;
 pub mod export;
 pub mod http;
 pub mod keys;
+pub mod lookup;
+pub mod matching;
+pub mod optout;
 pub mod orgs;
+pub mod private;
 pub mod pull;
 pub mod push;
 pub mod records;
 pub mod secrets;
 pub mod server;
+pub mod staff;
 pub mod tls;
 
 pub use error::RegistryError;

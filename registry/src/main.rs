@@ -3,7 +3,7 @@
 //! (PostgreSQL unreachable, IO), 2 bad input.
 
 use clap::{Parser, Subcommand};
-use salal_registry::{RegistryError, ServeOptions, db, enroll, export, orgs};
+use salal_registry::{RegistryError, ServeOptions, db, enroll, export, matching, optout, orgs};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -56,6 +56,80 @@ enum Command {
         #[arg(long)]
         org: String,
     },
+    /// Registry staff who use the administration API.
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
+    /// Registry staff's patient actions.
+    Patient {
+        #[command(subcommand)]
+        command: PatientCommand,
+        /// Who acts (for the audit log; default: the system user name).
+        #[arg(long, global = true, env = "SALAL_STAFF")]
+        by: Option<String>,
+    },
+    /// Applies a clinic's USB bundle (`salal sync export-bundle`) as a push
+    /// from its device and writes the reply the clinic imports (`salal sync import-bundle`).
+    ImportBundle {
+        /// The bundle file the clinic wrote.
+        file: PathBuf,
+        /// Where to write the reply (records the clinic may see, the answers).
+        #[arg(long)]
+        reply: PathBuf,
+    },
+    /// The patient-matching review queue: pairs that may be one child.
+    Review {
+        #[command(subcommand)]
+        command: ReviewCommand,
+        /// Who decides (for the audit log; default: the system user name).
+        #[arg(long, global = true, env = "SALAL_STAFF")]
+        by: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum StaffCommand {
+    /// Makes a staff member's API token and prints it (once; a new one replaces the old).
+    Add {
+        /// One word, such as the person's user name.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum PatientCommand {
+    /// Deletes a patient's data on the family's request: the registry keeps
+    /// only the minimal record it needs to refuse further data, and every
+    /// clinic that has the patient is told.
+    Delete {
+        /// The patient's id.
+        id: String,
+        /// Why (kept in the audit log and on the record).
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ReviewCommand {
+    /// Lists the pairs waiting for a decision, one per line: A B SCORE, then each record.
+    List,
+    /// A and B are one child: B is merged into A (nothing is deleted).
+    Merge {
+        /// The record that stays.
+        a: String,
+        /// The record merged into it.
+        b: String,
+    },
+    /// A and B are different children: the pair is never proposed again.
+    Distinct {
+        /// One record.
+        a: String,
+        /// The other.
+        b: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -66,6 +140,60 @@ enum OrgCommand {
         #[arg(long)]
         name: String,
     },
+}
+
+fn patient_id(text: &str) -> Result<Uuid, RegistryError> {
+    Uuid::try_parse(text.trim()).map_err(|_| {
+        RegistryError::BadInput(format!(
+            "'{text}' is not a patient id (a UUID, as `review list` prints it)"
+        ))
+    })
+}
+
+fn staff_name(by: Option<String>) -> String {
+    by.or_else(|| std::env::var("USER").ok())
+        .filter(|name| !name.trim().is_empty())
+        .map_or_else(
+            || "staff".to_owned(),
+            |name| format!("staff:{}", name.trim()),
+        )
+}
+
+async fn review(
+    pool: &sqlx_postgres::PgPool,
+    command: ReviewCommand,
+    by: &str,
+) -> Result<(), RegistryError> {
+    let mut tx = pool.begin().await?;
+    match command {
+        ReviewCommand::List => {
+            let reviews = matching::open_reviews(&mut tx).await?;
+            for r in &reviews {
+                println!(
+                    "{} {} {:.1}  {}  |  {}",
+                    r.a.hyphenated(),
+                    r.b.hyphenated(),
+                    r.score,
+                    r.a_summary,
+                    r.b_summary
+                );
+            }
+            println!("{} pairs to review", reviews.len());
+        }
+        ReviewCommand::Merge { a, b } => {
+            let (a, b) = (patient_id(&a)?, patient_id(&b)?);
+            salal_registry::records::lock_seq(&mut tx).await?;
+            matching::merge(&mut tx, a, b, by, None).await?;
+            println!("merged {b} into {a}");
+        }
+        ReviewCommand::Distinct { a, b } => {
+            let (a, b) = (patient_id(&a)?, patient_id(&b)?);
+            matching::mark_distinct(&mut tx, a, b, by).await?;
+            println!("{a} and {b} are different patients; the pair will not be proposed again");
+        }
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 fn org_id(text: &str) -> Result<Uuid, RegistryError> {
@@ -116,6 +244,50 @@ async fn run(cli: Cli) -> Result<(), RegistryError> {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
             export::export(&pool, org, &mut out).await?;
+        }
+        Command::Patient {
+            command: PatientCommand::Delete { id, reason },
+            by,
+        } => {
+            let id = patient_id(&id)?;
+            if reason.trim().is_empty() {
+                return Err(RegistryError::BadInput(
+                    "--reason is empty: say why the patient's data is deleted (it is kept in the audit log)".to_owned(),
+                ));
+            }
+            let pool = db::connect(&url, 1).await?;
+            let mut tx = pool.begin().await?;
+            salal_registry::records::lock_seq(&mut tx).await?;
+            let doses =
+                optout::delete_on_request(&mut tx, id, reason.trim(), &staff_name(by)).await?;
+            tx.commit().await?;
+            println!(
+                "deleted the data of patient {id} ({doses} doses); the minimal record refuses further data"
+            );
+        }
+        Command::ImportBundle { file, reply } => {
+            let pool = db::connect(&url, 2).await?;
+            let lang = std::env::var("SALAL_LANG")
+                .ok()
+                .and_then(|l| l.parse().ok())
+                .unwrap_or_default();
+            let summary = salal_registry::bundle::import_file(&pool, &file, &reply)
+                .await
+                .map_err(|e| e.into_registry_error(lang))?;
+            println!("{summary}");
+            if summary.more {
+                eprintln!("{}", salal_core::i18n::tr(lang, "registry.bundle.more"));
+            }
+        }
+        Command::Staff {
+            command: StaffCommand::Add { name },
+        } => {
+            let pool = db::connect(&url, 1).await?;
+            println!("{}", salal_registry::staff::add(&pool, &name).await?);
+        }
+        Command::Review { command, by } => {
+            let pool = db::connect(&url, 1).await?;
+            review(&pool, command, &staff_name(by)).await?;
         }
     }
     Ok(())

@@ -9,6 +9,7 @@
 
 use crate::auth::Device;
 use crate::error::ApiError;
+use crate::private::{OVERLAY, OVERLAY_JOIN};
 use crate::records::{now_ms, record_state, row_doc};
 use salal_sync::wire::{MAX_PULL_BATCH, PullRequest, PullResponse, RecordState};
 use sqlx_core::query::query;
@@ -41,8 +42,8 @@ pub async fn pull(
     let after = request.after.max(0);
     let mut conn = pool.acquire().await?;
     let rows = query(sqlx_core::sql_str::AssertSqlSafe(format!(
-        "SELECT r.entity, r.id, r.seq, r.fields, r.stamps, r.updated_at
-         FROM records r
+        "SELECT r.entity, r.id, r.seq, {OVERLAY}, r.updated_at
+         FROM records r {OVERLAY_JOIN}
          WHERE r.seq > $1 AND {VISIBLE}
          ORDER BY r.seq
          LIMIT $3"
@@ -74,8 +75,8 @@ pub async fn pull(
             .map(|r| (r.entity.code().to_owned(), r.id))
             .unzip();
         let rows = query(sqlx_core::sql_str::AssertSqlSafe(format!(
-            "SELECT r.entity, r.id, r.seq, r.fields, r.stamps, r.updated_at
-             FROM records r
+            "SELECT r.entity, r.id, r.seq, {OVERLAY}, r.updated_at
+             FROM records r {OVERLAY_JOIN}
              JOIN (SELECT DISTINCT * FROM unnest($1::text[], $3::uuid[]) AS u(entity, id)) k
                ON r.entity = k.entity AND r.id = k.id
              WHERE {VISIBLE}

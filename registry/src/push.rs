@@ -10,6 +10,8 @@
 
 use crate::auth::Device;
 use crate::error::ApiError;
+use crate::optout;
+use crate::private;
 use crate::records::{lock_seq, now_ms, row_doc, stamps_json};
 use salal_sync::fields::PATIENT_ID;
 use salal_sync::merge::{self, Doc, Lost, Merged};
@@ -56,6 +58,12 @@ struct Writes {
     history: Vec<(Key, Lost, Uuid)>,
     relationships: Vec<Uuid>,
     org_name: Option<String>,
+    /// Patients created by this push (matched against the registry).
+    new_patients: Vec<Uuid>,
+    /// Patients whose fields changed (their blocking keys are refreshed).
+    changed_patients: Vec<Uuid>,
+    /// Patients whose record now says the family declined participation.
+    opted_out: Vec<Uuid>,
 }
 
 /// Applies a push from `device`.
@@ -77,9 +85,14 @@ pub async fn push(
     let mut tx = pool.begin().await?;
     lock_seq(&mut tx).await?;
     let now = now_ms();
+    let remapped = to_survivors(&mut tx, changes).await?;
+    let changes = remapped.as_deref().unwrap_or(changes);
     let seen = seen_ops(&mut tx, changes).await?;
     let mut records = load_records(&mut tx, changes).await?;
     let mut related = relationships(&mut tx, device.org, changes, &records).await?;
+    let keys: Vec<Key> = changes.iter().map(|c| (c.entity, c.id)).collect();
+    let mut privates = private::load(&mut tx, device.org, &keys).await?;
+    let mut private_dirty: HashSet<Key> = HashSet::new();
 
     let mut writes = Writes::default();
     let mut in_batch: HashMap<Uuid, SeqRef> = HashMap::new();
@@ -99,9 +112,42 @@ pub async fn push(
             plans.push(Planned::Rejected(code, String::new()));
             continue;
         }
+        if opted_out_refuses(change, &records) {
+            plans.push(Planned::Rejected(RejectCode::OptedOut, String::new()));
+            continue;
+        }
         let current = records.get(&key);
-        match merge::apply(current.map(|c| &c.doc), change, now) {
-            Merged::Applied { doc, lost } => {
+        // Private fields go to the organization's own row, never the record.
+        let (shared, private_values) = private::split(change);
+        let merged = merge::apply(current.map(|c| &c.doc), &shared, now);
+        let private_changed = !private_values.is_empty()
+            && !matches!(merged, Merged::Rejected { .. })
+            && private::apply(
+                privates.entry(key).or_default(),
+                &private_values,
+                change.hlc,
+            );
+        if private_changed {
+            private_dirty.insert(key);
+        }
+        let merged = match (merged, current) {
+            // Only private values changed: the record still takes a new
+            // number, so the organization's other devices pull them.
+            (Merged::Unchanged, Some(c)) if private_changed => Merged::Applied {
+                doc: c.doc.clone(),
+                lost: Vec::new(),
+            },
+            (other, _) => other,
+        };
+        match merged {
+            Merged::Applied { mut doc, mut lost } => {
+                if change.entity == Entity::Patient && optout::is_opted_out(&doc.fields) {
+                    // Only the minimal record stays (see `optout`).
+                    optout::reduce(&mut doc);
+                    lost.retain(|l| optout::MINIMAL_FIELDS.contains(&l.field.as_str()));
+                    writes.opted_out.push(change.id);
+                    private_dirty.remove(&key);
+                }
                 let seq = SeqRef::Pending(taken);
                 taken += 1;
                 let (owner_org, patient_id) = ownership(device.org, change, &doc);
@@ -120,6 +166,13 @@ pub async fn push(
                     && related.insert(patient)
                 {
                     writes.relationships.push(patient);
+                }
+                if change.entity == Entity::Patient {
+                    if change.kind == ChangeKind::Create {
+                        writes.new_patients.push(change.id);
+                    } else {
+                        writes.changed_patients.push(change.id);
+                    }
                 }
                 if change.entity == Entity::Organization {
                     writes.org_name = entry
@@ -156,7 +209,60 @@ pub async fn push(
         SeqRef::Pending(i) => seqs.get(i).copied().unwrap_or(0),
     };
     write_records(&mut tx, &records, &resolve).await?;
+    let private_rows: Vec<(Key, &Doc)> = private_dirty
+        .iter()
+        .filter_map(|k| privates.get(k).map(|d| (*k, d)))
+        .collect();
+    private::store(&mut tx, device.org, &private_rows).await?;
     write_rest(&mut tx, device, &writes, &resolve).await?;
+    if !writes.opted_out.is_empty() {
+        let forgotten = optout::forget_data(&mut tx, &writes.opted_out).await?;
+        for patient in &writes.opted_out {
+            crate::matching::audit(
+                &mut tx,
+                &format!("device:{}", device.id),
+                Some(device.org),
+                "opt_out",
+                Some(*patient),
+                &format!("{forgotten} doses removed"),
+            )
+            .await?;
+        }
+    }
+    let matched = crate::matching::match_new_patients(
+        &mut tx,
+        &writes.new_patients,
+        &writes.changed_patients,
+    )
+    .await
+    .map_err(|e| {
+        tracing::error!(error = %e, "patient matching failed");
+        ApiError::internal()
+    })?;
+    // Doses reported again (by this push, or brought together by a merge).
+    let mut dose_patients: HashSet<Uuid> = records
+        .iter()
+        .filter(|((entity, _), c)| *entity == Entity::Dose && c.dirty)
+        .filter_map(|(_, c)| c.patient_id)
+        .collect();
+    dose_patients.extend(matched.survivors.iter().copied());
+    let dose_patients: Vec<Uuid> =
+        crate::matching::survivors(&mut tx, &dose_patients.iter().copied().collect::<Vec<_>>())
+            .await
+            .map(|moved| {
+                dose_patients
+                    .iter()
+                    .map(|p| moved.get(p).copied().unwrap_or(*p))
+                    .collect::<HashSet<_>>()
+                    .into_iter()
+                    .collect()
+            })?;
+    crate::dedup::link_duplicates(&mut tx, &dose_patients)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "dose de-duplication failed");
+            ApiError::internal()
+        })?;
     tx.commit().await?;
 
     let results = changes
@@ -184,6 +290,46 @@ pub async fn push(
     })
 }
 
+/// The batch with every patient id the registry has merged replaced by its
+/// survivor (patient updates, and the patient a dose names); `None` when no
+/// change names a merged patient.
+async fn to_survivors(
+    conn: &mut PgConnection,
+    changes: &[Change],
+) -> Result<Option<Vec<Change>>, ApiError> {
+    let mut named: Vec<Uuid> = Vec::new();
+    for change in changes {
+        match change.entity {
+            Entity::Patient if change.kind != ChangeKind::Create => named.push(change.id),
+            Entity::Dose => named.extend(dose_patient(change)),
+            _ => {}
+        }
+    }
+    let survivors = crate::matching::survivors(conn, &named).await?;
+    if survivors.is_empty() {
+        return Ok(None);
+    }
+    let mut out = changes.to_vec();
+    for change in &mut out {
+        match change.entity {
+            Entity::Patient if change.kind != ChangeKind::Create => {
+                if let Some(survivor) = survivors.get(&change.id) {
+                    change.id = *survivor;
+                }
+            }
+            Entity::Dose => {
+                if let Some(survivor) = dose_patient(change).and_then(|p| survivors.get(&p)) {
+                    change
+                        .fields
+                        .insert(PATIENT_ID.to_owned(), Value::String(survivor.to_string()));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(Some(out))
+}
+
 /// The patient a dose create names, if its field is a valid id.
 fn dose_patient(change: &Change) -> Option<Uuid> {
     change
@@ -207,6 +353,28 @@ fn ownership(org: Uuid, change: &Change, doc: &Doc) -> (Option<Uuid>, Option<Uui
         Entity::User | Entity::StorageUnit | Entity::StockTxn | Entity::Order => (Some(org), None),
         Entity::Organization => (Some(change.id), None),
     }
+}
+
+/// Whether the change is refused because its patient opted out: any dose
+/// change, and any patient change but one to the decision itself.
+fn opted_out_refuses(change: &Change, records: &HashMap<Key, Current>) -> bool {
+    let patient = match change.entity {
+        Entity::Patient => {
+            return records
+                .get(&(Entity::Patient, change.id))
+                .is_some_and(|c| optout::is_opted_out(&c.doc.fields))
+                && !optout::patient_change_allowed(change);
+        }
+        Entity::Dose => dose_patient(change).or_else(|| {
+            records
+                .get(&(Entity::Dose, change.id))
+                .and_then(|c| c.patient_id)
+        }),
+        _ => None,
+    };
+    patient
+        .and_then(|p| records.get(&(Entity::Patient, p)))
+        .is_some_and(|c| optout::is_opted_out(&c.doc.fields))
 }
 
 /// Whether the device's organization may make this change. A change to a
@@ -293,11 +461,37 @@ async fn load_records(
     )
     .bind(entities)
     .bind(ids)
-    .fetch_all(conn)
+    .fetch_all(&mut *conn)
     .await?;
     let mut records = HashMap::with_capacity(rows.len());
+    read_rows(&rows, &mut records)?;
+    // The patients of doses being changed (an opted-out patient refuses them).
+    let missing: Vec<Uuid> = records
+        .values()
+        .filter_map(|c| c.patient_id)
+        .filter(|p| !records.contains_key(&(Entity::Patient, *p)))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    if !missing.is_empty() {
+        let rows = query(
+            "SELECT r.entity, r.id, r.owner_org, r.patient_id, r.fields, r.stamps, r.seq
+             FROM records r WHERE r.entity = 'patient' AND r.id = ANY($1)",
+        )
+        .bind(missing)
+        .fetch_all(conn)
+        .await?;
+        read_rows(&rows, &mut records)?;
+    }
+    Ok(records)
+}
+
+fn read_rows(
+    rows: &[sqlx_postgres::PgRow],
+    records: &mut HashMap<Key, Current>,
+) -> Result<(), ApiError> {
     for row in rows {
-        let (entity, id, doc) = row_doc(&row)?;
+        let (entity, id, doc) = row_doc(row)?;
         records.insert(
             (entity, id),
             Current {
@@ -309,7 +503,7 @@ async fn load_records(
             },
         );
     }
-    Ok(records)
+    Ok(())
 }
 
 /// Which of the batch's patients the organization already has a relationship with.

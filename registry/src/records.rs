@@ -128,3 +128,34 @@ pub fn record_state(
         confirmed_at: updated_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
     }
 }
+
+/// A stamp of the registry's own (replica 0), for the fields it sets itself
+/// (merges, opt-out reductions, duplicate links).
+#[must_use]
+pub fn registry_stamp() -> Stamp {
+    Stamp {
+        wall_ms: now_ms(),
+        counter: 0,
+        replica: 0,
+    }
+}
+
+/// Rewrites a patient record's fields and stamps under a new sequence number.
+/// The caller's transaction holds the sequence lock.
+pub async fn store_patient_doc(
+    conn: &mut PgConnection,
+    id: Uuid,
+    doc: &Doc,
+) -> Result<(), sqlx_core::Error> {
+    sqlx_core::query::query(
+        "UPDATE records SET fields = $2::text::jsonb, stamps = $3::text::jsonb,
+                seq = nextval('change_seq'), updated_at = now()
+         WHERE entity = 'patient' AND id = $1",
+    )
+    .bind(id)
+    .bind(Value::Object(doc.fields.clone()).to_string())
+    .bind(stamps_json(&doc.stamps).to_string())
+    .execute(conn)
+    .await?;
+    Ok(())
+}

@@ -23,7 +23,9 @@ use salal_ipc::inventory::{
     NonViableView, OrderLineView, OrderStateView, OrderView, ReceiveRequest, ReconciliationView,
     StockLineView, StorageUnitView, TemperatureImportView,
 };
-use salal_ipc::patient::{ConsentView, PatientForm, PatientRecord, PatientRow, VaccineGroupRows};
+use salal_ipc::patient::{
+    ConsentRequest, ConsentView, PatientForm, PatientRecord, PatientRow, VaccineGroupRows,
+};
 use salal_ipc::session::SessionInfo;
 use salal_ipc::sync::{
     Bilingual, EventSyncRow, RecordSyncStates as RecordSyncStatesWire, RecordSyncView,
@@ -399,6 +401,21 @@ pub(crate) fn patient_record(
                 RegistryParticipation::OptedOut { date, .. } => Some(iso(*date)),
                 RegistryParticipation::Participating => None,
             },
+            registry_requested_by: match &consents.registry {
+                RegistryParticipation::OptedOut { requested_by, .. } => requested_by.clone(),
+                RegistryParticipation::Participating => String::new(),
+            },
+            registry_reason: match &consents.registry {
+                RegistryParticipation::OptedOut { reason, .. } => reason.clone(),
+                RegistryParticipation::Participating => String::new(),
+            },
+            registry_form_on_file: matches!(
+                consents.registry,
+                RegistryParticipation::OptedOut {
+                    form_on_file: true,
+                    ..
+                }
+            ),
             mailings_declined: matches!(consents.mailings, Mailings::Declined { .. }),
             mailings_date: match &consents.mailings {
                 Mailings::Declined { date } => Some(iso(*date)),
@@ -409,19 +426,17 @@ pub(crate) fn patient_record(
     }
 }
 
-/// The consent choices after a change made today, keeping the dates of unchanged ones.
-pub(crate) fn consents(
-    current: &Consents,
-    registry_opted_out: bool,
-    mailings_declined: bool,
-    today: NaiveDate,
-) -> Consents {
+/// The consent choices after a change made today, keeping the dates of
+/// unchanged ones; a new decline records who asked, why, and the form.
+pub(crate) fn consents(current: &Consents, req: &ConsentRequest, today: NaiveDate) -> Consents {
+    let (registry_opted_out, mailings_declined) = (req.registry_opted_out, req.mailings_declined);
     let registry = match (&current.registry, registry_opted_out) {
         (kept @ RegistryParticipation::OptedOut { .. }, true) => kept.clone(),
         (_, true) => RegistryParticipation::OptedOut {
             date: today,
-            reason: String::new(),
-            form_on_file: false,
+            reason: req.reason.trim().to_owned(),
+            form_on_file: req.form_on_file,
+            requested_by: req.requested_by.trim().to_owned(),
         },
         (_, false) => RegistryParticipation::Participating,
     };

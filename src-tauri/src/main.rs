@@ -92,6 +92,8 @@ fn main() {
             commands::inventory::export_order,
             commands::inventory::doses_report,
             commands::inventory::save_report,
+            commands::lookup::lookup_registry,
+            commands::lookup::fetch_from_registry,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

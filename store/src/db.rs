@@ -17,6 +17,8 @@ mod migrations {
 
 const DB_FILE: &str = "salal.db";
 const INFO_FILE: &str = "store.json";
+/// Setup builds the database under this name and renames it when it is whole.
+const STAGING_DB_FILE: &str = "salal.db.setup";
 
 /// The non-secret facts about a store, kept in `store.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -139,6 +141,43 @@ fn write_file_durably(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Renames `from` to `to` and makes the rename survive a power cut.
+fn rename_durably(from: &Path, to: &Path) -> Result<(), StoreError> {
+    std::fs::rename(from, to).map_err(|e| StoreError::io(from, &e))?;
+    if let Some(dir) = to.parent()
+        && let Ok(d) = std::fs::File::open(dir)
+    {
+        d.sync_all().map_err(|e| StoreError::io(dir, &e))?;
+    }
+    Ok(())
+}
+
+/// Removes what an unfinished setup left: its staging database and, when
+/// the cut came after store.json was written, that store.json and the
+/// keyring entry it names (no one was ever shown that store's recovery key).
+fn discard_staging(dir: &Path) -> Result<(), StoreError> {
+    let staging = dir.join(STAGING_DB_FILE);
+    if !staging.exists() {
+        return Ok(());
+    }
+    let info = dir.join(INFO_FILE);
+    if !dir.join(DB_FILE).exists() && info.exists() {
+        if let Ok(staged) = read_info(dir) {
+            let _ignored = Vault::for_store(&staged.store_id).forget();
+        }
+        std::fs::remove_file(&info).map_err(|e| StoreError::io(&info, &e))?;
+    }
+    for suffix in ["-wal", "-shm", ""] {
+        let path = dir.join(format!("{STAGING_DB_FILE}{suffix}"));
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(StoreError::io(&path, &e)),
+        }
+    }
+    Ok(())
+}
+
 fn read_info(dir: &Path) -> Result<StoreInfo, StoreError> {
     let path = dir.join(INFO_FILE);
     let text = match std::fs::read_to_string(&path) {
@@ -209,6 +248,9 @@ impl Store {
             return Err(StoreError::AlreadyInitialized(dir.to_path_buf()).into());
         }
         std::fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, &e))?;
+        // A setup cut short (a kill, a power cut) left only its staging files:
+        // nothing in them was ever shown or acknowledged, so it starts over.
+        discard_staging(dir)?;
         let key = DbKey::generate()?;
         let info = StoreInfo {
             format: 1,
@@ -216,9 +258,9 @@ impl Store {
             device_id,
             replica,
         };
-        // A database without store.json: a setup that died before its end, or
-        // a store.json lost later. Never delete it (the recovery key may open
-        // it): move it aside.
+        // A database without store.json is a store.json lost after setup
+        // (setup only gives the database its name once store.json is
+        // written). Never delete it (the recovery key may open it): move it aside.
         if dir.join(DB_FILE).exists() {
             let aside = format!("{DB_FILE}.set-aside-{}", now.format("%Y%m%dT%H%M%S"));
             for suffix in ["", "-wal", "-shm"] {
@@ -229,25 +271,41 @@ impl Store {
                 }
             }
         }
-        let mut conn = open_connection(&dir.join(DB_FILE), Some(&key), true)?;
+        let staging = dir.join(STAGING_DB_FILE);
+        let mut conn = open_connection(&staging, Some(&key), true)?;
         migrate(&mut conn)?;
-        let keyring = match Vault::for_store(&info.store_id).save(&key) {
+        let vault = Vault::for_store(&info.store_id);
+        let keyring = match vault.save(&key) {
             Ok(()) => KeyringStatus::Saved,
             Err(StoreError::KeyringUnavailable(reason)) => KeyringStatus::Unavailable(reason),
             Err(other) => return Err(other.into()),
         };
         let mut store = Store::finish_open(conn, dir, info)?;
-        if let Err(e) = store.write(actor, now, initial) {
+        let written = store.write(actor, now, initial);
+        let info = store.info.clone();
+        // Closing the only connection checkpoints the WAL into the file, so
+        // the staging database is one file that can be renamed.
+        drop(store);
+        if let Err(e) = written {
             // Nothing of this setup was committed: leave no half-made database.
-            drop(store);
-            for suffix in ["", "-wal", "-shm"] {
-                let _ignored_if_absent =
-                    std::fs::remove_file(dir.join(format!("{DB_FILE}{suffix}")));
-            }
+            let _ignored = vault.forget();
+            discard_staging(dir)?;
             return Err(e);
         }
-        let info_json = serde_json::to_vec_pretty(&store.info).map_err(StoreError::from)?;
+        // store.json first, then the commit point: the database takes its
+        // name in one rename. Until then a cut setup is only a staging
+        // database (with or without store.json), which the next setup discards.
+        let info_json = serde_json::to_vec_pretty(&info).map_err(StoreError::from)?;
         write_file_durably(&dir.join(INFO_FILE), &info_json)?;
+        for suffix in ["-wal", "-shm"] {
+            let side = dir.join(format!("{STAGING_DB_FILE}{suffix}"));
+            if side.exists() {
+                std::fs::rename(&side, dir.join(format!("{DB_FILE}{suffix}")))
+                    .map_err(|e| StoreError::io(&side, &e))?;
+            }
+        }
+        rename_durably(&staging, &dir.join(DB_FILE))?;
+        let store = Store::open_with_key(dir, info, &key)?;
         Ok((store, key.recovery_key(), keyring))
     }
 
@@ -438,6 +496,21 @@ impl Store {
         let mut stmt = self.conn.prepare("PRAGMA incremental_vacuum")?;
         let mut rows = stmt.query([])?;
         while rows.next()?.is_some() {}
+        Ok(())
+    }
+
+    /// Rewrites the whole database file compactly (`VACUUM`): every page
+    /// in order, free space returned. Search keeps working: the name index
+    /// and the summaries are keyed on the patients' stable key.
+    pub fn vacuum(&self) -> Result<(), StoreError> {
+        self.conn.execute_batch("VACUUM")?;
+        Ok(())
+    }
+
+    /// Runs SQL directly (for tests that set up states no use case makes).
+    #[doc(hidden)]
+    pub fn execute_for_test(&self, sql: &str) -> Result<(), StoreError> {
+        self.conn.execute_batch(sql)?;
         Ok(())
     }
 

@@ -184,8 +184,10 @@ impl Store {
             .collect()
     }
 
-    /// A patient.
+    /// A patient. For a patient the registry merged into another, the
+    /// survivor (its `id` says which), so every screen shows the one record.
     pub fn patient(&self, id: PatientId) -> Result<Option<Patient>, StoreError> {
+        let id = self.surviving_patient(id)?;
         Ok(
             patient_by_id(&self.conn, id)?.map(|(details, consents)| Patient {
                 id,
@@ -195,10 +197,33 @@ impl Store {
         )
     }
 
-    /// A patient's immunization events, oldest first.
+    /// The record a patient id now lives in: itself, or the survivor the
+    /// registry merged it into (followed to the end of the chain).
+    pub fn surviving_patient(&self, id: PatientId) -> Result<PatientId, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT merged_into FROM patients WHERE id = ?1")?;
+        let mut current = id;
+        // A chain is short (each merge re-points to the end); the bound only
+        // guards against a damaged cycle.
+        for _ in 0..16 {
+            let next: Option<String> = stmt
+                .query_row([current.to_string()], |r| r.get(0))
+                .optional()?;
+            match next.filter(|t| !t.is_empty()) {
+                Some(text) => current = parse(&text, "merged patient id")?,
+                None => break,
+            }
+        }
+        Ok(current)
+    }
+
+    /// A patient's immunization events, oldest first. Of a dose another
+    /// source reported too (linked by the registry), the most complete report.
     pub fn patient_events(&self, id: PatientId) -> Result<Vec<Event>, StoreError> {
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {EVENT_COLUMNS} FROM events WHERE patient_id = ?1 ORDER BY date, created_ms"
+            "SELECT {EVENT_COLUMNS} FROM events WHERE patient_id = ?1 AND duplicate_of IS NULL
+             ORDER BY date, created_ms"
         ))?;
         let mut rows = stmt.query([id.as_uuid().as_bytes().as_slice()])?;
         let mut events = Vec::new();

@@ -77,6 +77,8 @@ pub struct OutboxCounts {
     pub waiting: u64,
     /// Changes the registry refused (kept).
     pub rejected: u64,
+    /// Changes held here, never sent: the patient declined registry participation.
+    pub held: u64,
 }
 
 /// What applying one pulled record did.
@@ -119,7 +121,7 @@ impl Store {
     ) -> Result<Vec<PendingChange>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT seq, op_id, entity, entity_id, hlc, kind, fields, body FROM outbox
-             WHERE status IN ('pending', 'sent') ORDER BY seq LIMIT ?1",
+             WHERE status IN ('pending', 'sent') ORDER BY priority DESC, seq LIMIT ?1",
         )?;
         let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
             Ok((
@@ -163,15 +165,17 @@ impl Store {
 
     /// How many changes wait, and how many were refused.
     pub fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
-        let (waiting, rejected): (i64, i64) = self.conn.query_row(
+        let (waiting, rejected, held): (i64, i64, i64) = self.conn.query_row(
             "SELECT (SELECT count(*) FROM outbox WHERE status IN ('pending', 'sent')),
-                    (SELECT count(*) FROM outbox WHERE status = 'rejected')",
+                    (SELECT count(*) FROM outbox WHERE status = 'rejected'),
+                    (SELECT count(*) FROM outbox WHERE status = 'held')",
             [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?;
         Ok(OutboxCounts {
             waiting: u64::try_from(waiting).unwrap_or(0),
             rejected: u64::try_from(rejected).unwrap_or(0),
+            held: u64::try_from(held).unwrap_or(0),
         })
     }
 
@@ -203,7 +207,7 @@ impl Store {
             .query_row(
                 "SELECT reject_code, reject_en, reject_es FROM outbox
                  WHERE entity = ?1 AND entity_id = ?2 AND status <> 'acknowledged'
-                   AND status = 'rejected' ORDER BY seq DESC LIMIT 1",
+                   AND status IN ('rejected', 'held') ORDER BY seq DESC LIMIT 1",
                 [entity.code(), id],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
@@ -267,32 +271,42 @@ impl Store {
     pub fn export_canonical(&self, out: &mut dyn FnMut(&str)) -> Result<u64, StoreError> {
         let mut n = 0u64;
         let mut stmt = self.conn.prepare(&format!(
-            "SELECT {} FROM events ORDER BY id",
+            "SELECT {}, duplicate_of FROM events ORDER BY id",
             crate::compact::EVENT_COLUMNS
         ))?;
+        let columns = crate::compact::EVENT_COLUMNS.split(',').count();
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
             let event = crate::compact::event_from_row(r)?;
             let event_id = event.id;
+            let mut f = fields::dose_fields(&event);
+            let link: Option<Vec<u8>> = r.get(columns)?;
+            if let Some(link) = link.and_then(|b| Uuid::from_slice(&b).ok()) {
+                f.insert(fields::DUPLICATE_OF.into(), Value::String(link.to_string()));
+            }
             out(&fields::canonical_line(
                 Entity::Dose,
                 &event_id.to_string(),
-                &fields::dose_fields(&event),
+                &f,
             ));
             n += 1;
         }
         let mut stmt = self
             .conn
-            .prepare("SELECT id, details, consents FROM patients ORDER BY id")?;
+            .prepare("SELECT id, details, consents, merged_into FROM patients ORDER BY id")?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
             let id: String = r.get(0)?;
             let details: String = r.get(1)?;
             let consents: String = r.get(2)?;
-            let f = fields::patient_fields(
+            let merged_into: String = r.get(3)?;
+            let mut f = fields::patient_fields(
                 &serde_json::from_str(&details)?,
                 &serde_json::from_str(&consents)?,
             );
+            if !merged_into.is_empty() {
+                f.insert(fields::MERGED_INTO.into(), Value::String(merged_into));
+            }
             out(&fields::canonical_line(Entity::Patient, &id, &f));
             n += 1;
         }
@@ -484,8 +498,72 @@ impl Writer<'_> {
         let (details, consents) =
             fields::patient_from_fields(&record.fields).map_err(|e| Writer::bad(record, &e))?;
         let id = PatientId(record.id);
+        let merged_into =
+            fields::merged_into(&record.fields).map_err(|e| Writer::bad(record, &e))?;
+        if let Some(survivor) = merged_into {
+            let survivor_here: bool = self.tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM patients WHERE id = ?1)",
+                [survivor.to_string()],
+                |r| r.get(0),
+            )?;
+            if !survivor_here {
+                // The survivor comes in a later page: keep this until then.
+                return self.buffer(record);
+            }
+        }
+        let outcome = self.apply_patient_fields(id, details, consents, record, confirmed)?;
+        if let Some(survivor) = merged_into {
+            let moved = self.merge_locally(id, survivor)?;
+            if moved {
+                return Ok(Applied::Applied);
+            }
+        }
+        Ok(outcome)
+    }
+
+    /// Marks `old` merged into `survivor` at the registry's word and moves
+    /// its events to the survivor (nothing is deleted). Whether anything changed.
+    fn merge_locally(&mut self, old: PatientId, survivor: PatientId) -> Result<bool, StoreError> {
+        let changed = self.tx.execute(
+            "UPDATE patients SET merged_into = ?2 WHERE id = ?1 AND merged_into <> ?2",
+            params![old.to_string(), survivor.to_string()],
+        )?;
+        let moved = self.tx.execute(
+            "UPDATE events SET patient_id = ?2 WHERE patient_id = ?1",
+            params![
+                old.as_uuid().as_bytes().as_slice(),
+                survivor.as_uuid().as_bytes().as_slice()
+            ],
+        )?;
+        if changed > 0 {
+            self.audit(
+                "patient_merged",
+                "patient",
+                &old.to_string(),
+                &format!("into {survivor}; {moved} events moved"),
+            )?;
+        }
+        Ok(changed + moved > 0)
+    }
+
+    fn apply_patient_fields(
+        &mut self,
+        id: PatientId,
+        details: salal_core::patient::PatientDetails,
+        consents: salal_core::consent::Consents,
+        record: &RecordState,
+        confirmed: i64,
+    ) -> Result<Applied, StoreError> {
+        let opted_out = consents.opted_out();
         let outcome = match self.stored_patient(id)? {
             Some((old_details, old_consents)) => {
+                // The registry keeps only a minimal record of a patient who
+                // declined: the clinic keeps its own chart and takes the decision.
+                let details = if opted_out {
+                    old_details.clone()
+                } else {
+                    details
+                };
                 let same = fields::diff(
                     &fields::patient_fields(&old_details, &old_consents),
                     &fields::patient_fields(&details, &consents),
@@ -507,6 +585,17 @@ impl Writer<'_> {
             .tx
             .prepare_cached("UPDATE patients SET confirmed_ms = ?2 WHERE id = ?1")?;
         stmt.execute(params![id.to_string(), confirmed])?;
+        drop(stmt);
+        if opted_out && outcome == Applied::Applied {
+            // Declined at another clinic: this replica's unsent changes for
+            // the patient are held here too, never pushed.
+            let mut decision = Fields::new();
+            decision.insert(
+                "registry_participation".into(),
+                fields::participation_value(&consents.registry),
+            );
+            self.apply_participation(Entity::Patient, &id.to_string(), &decision, 0)?;
+        }
         Ok(outcome)
     }
 
@@ -532,6 +621,9 @@ impl Writer<'_> {
                 )
                 .is_empty() =>
             {
+                if self.set_duplicate_of(&event, &record.fields)? {
+                    return Ok(Applied::Applied);
+                }
                 let mut stmt = self
                     .tx
                     .prepare_cached("UPDATE events SET confirmed_ms = ?2 WHERE id = ?1")?;
@@ -541,7 +633,26 @@ impl Writer<'_> {
             Some(_) => self.update_event_row(&event, record.hlc, Some(confirmed))?,
             None => self.insert_event_row(&event, record.hlc, Some(confirmed))?,
         }
+        self.set_duplicate_of(&event, &record.fields)?;
         Ok(Applied::Applied)
+    }
+
+    /// Keeps the registry's `duplicate_of` link of a dose. Whether it changed.
+    fn set_duplicate_of(
+        &mut self,
+        event: &salal_core::event::Event,
+        f: &Fields,
+    ) -> Result<bool, StoreError> {
+        let link: Option<Vec<u8>> = f
+            .get(fields::DUPLICATE_OF)
+            .and_then(Value::as_str)
+            .and_then(|t| Uuid::try_parse(t).ok())
+            .map(|u| u.as_bytes().to_vec());
+        let mut stmt = self.tx.prepare_cached(
+            "UPDATE events SET duplicate_of = ?2 WHERE id = ?1 AND duplicate_of IS NOT ?2",
+        )?;
+        let n = stmt.execute(params![event.id.as_uuid().as_bytes().as_slice(), link])?;
+        Ok(n > 0)
     }
 
     fn apply_user(&mut self, record: &RecordState) -> Result<Applied, StoreError> {

@@ -1,10 +1,13 @@
 //! Patient search: names through the FTS5 index (accents folded, prefixes),
 //! birth dates through their index, and the user's recent patients first.
 //!
-//! Kept fast on a million patients by never sorting a large match set: a
-//! name query reads at most [`CANDIDATES`] matches in index order and ranks
-//! those; a query with a birth date reads that day's patients (a few hundred
-//! at most) and filters names in memory.
+//! Ranked inside the index, so the best match is never cut from a large
+//! match set: a name query first reads the patients whose names hold every
+//! typed word whole (newest first, at most [`CANDIDATES`]), and only then
+//! the ones matching every word as a prefix. So "ana garcia lopez" lists Ana
+//! García López first on a replica with thousands of Garcías. A query with a
+//! birth date reads that day's patients (a few hundred at most) and filters
+//! names in memory. Merged patients are not in the index (their survivor is).
 
 use crate::read::parse;
 use crate::{Store, StoreError};
@@ -15,29 +18,51 @@ use salal_core::patient::PatientSummary;
 use salal_core::patient::Sex;
 use salal_core::search::{SearchQuery, name_tokens};
 
-/// How many name matches are read before ranking.
+/// How many name matches of each kind (whole words, prefixes) are read before ranking.
 const CANDIDATES: u32 = 200;
 /// How many recent patients are considered.
 const RECENT: u32 = 50;
 
 /// Columns of `patient_summaries s`, in the order [`summary`] reads them.
-const COLUMNS: &str = "s.id, s.display_name, s.birth_date, s.sex, s.guardian_name";
+const COLUMNS: &str = "s.id, s.display_name, s.birth_date, s.sex, s.guardian_name, s.rowid";
 
-fn summary(row: &Row<'_>) -> rusqlite::Result<Result<PatientSummary, StoreError>> {
+/// A search result with its patient key (higher: registered later).
+struct Candidate {
+    key: i64,
+    summary: PatientSummary,
+}
+
+fn summary(row: &Row<'_>) -> rusqlite::Result<Result<Candidate, StoreError>> {
     let id: String = row.get(0)?;
     let display_name: String = row.get(1)?;
     let birth: String = row.get(2)?;
     let sex: String = row.get(3)?;
     let guardian_name: String = row.get(4)?;
+    let key: i64 = row.get(5)?;
     Ok((|| {
-        Ok(PatientSummary {
-            id: parse(&id, "patient id")?,
-            display_name,
-            birth_date: parse::<NaiveDate>(&birth, "birth date")?,
-            sex: Sex::from_code(&sex).unwrap_or_default(),
-            guardian_name,
+        Ok(Candidate {
+            key,
+            summary: PatientSummary {
+                id: parse(&id, "patient id")?,
+                display_name,
+                birth_date: parse::<NaiveDate>(&birth, "birth date")?,
+                sex: Sex::from_code(&sex).unwrap_or_default(),
+                guardian_name,
+            },
         })
     })())
+}
+
+/// An FTS5 query matching every token, whole (`"ana" AND "garcia"`) or as a prefix.
+fn fts_query(tokens: &[String], prefix: bool) -> String {
+    tokens
+        .iter()
+        .map(|t| {
+            let quoted = format!("\"{}\"", t.replace('"', "\"\""));
+            if prefix { quoted + "*" } else { quoted }
+        })
+        .collect::<Vec<_>>()
+        .join(" AND ")
 }
 
 fn matches_names(summary: &PatientSummary, tokens: &[String]) -> bool {
@@ -75,30 +100,29 @@ impl Store {
         if let Some(user) = user {
             let mut stmt = self.conn.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM recent_patients r JOIN patients p ON p.id = r.patient_id
-                 JOIN patient_summaries s ON s.rowid = p.rowid
+                 JOIN patient_summaries s ON s.rowid = p.pk
                  WHERE r.user_id = ?1 ORDER BY r.viewed_at DESC LIMIT {RECENT}"
             ))?;
             for row in stmt.query_map([user.to_string()], summary)? {
-                let summary = row??;
-                if matches(&summary) && results.len() < limit {
-                    results.push(summary);
+                let candidate = row??;
+                if matches(&candidate.summary) && results.len() < limit {
+                    results.push(candidate.summary);
                 }
             }
         }
-        let mut others: Vec<PatientSummary> = Vec::new();
+        let mut others: Vec<Candidate> = Vec::new();
         if query.birth_dates.is_empty() {
-            let fts: String = query
-                .name_tokens
-                .iter()
-                .map(|t| format!("\"{t}\"*"))
-                .collect::<Vec<_>>()
-                .join(" AND ");
+            // Whole words first, then prefixes: each read newest first and
+            // bounded, so a common surname's prefix matches cannot push out
+            // the patient whose full name was typed.
             let mut stmt = self.conn.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM patient_names f JOIN patient_summaries s ON s.rowid = f.rowid
-                 WHERE patient_names MATCH ?1 LIMIT {CANDIDATES}"
+                 WHERE patient_names MATCH ?1 ORDER BY f.rowid DESC LIMIT {CANDIDATES}"
             ))?;
-            for row in stmt.query_map([fts], summary)? {
-                others.push(row??);
+            for prefix in [false, true] {
+                for row in stmt.query_map([fts_query(&query.name_tokens, prefix)], summary)? {
+                    others.push(row??);
+                }
             }
         } else {
             let mut stmt = self.conn.prepare_cached(&format!(
@@ -106,29 +130,33 @@ impl Store {
             ))?;
             for date in &query.birth_dates {
                 for row in stmt.query_map([date.to_string()], summary)? {
-                    let summary = row??;
-                    if matches(&summary) {
-                        others.push(summary);
+                    let candidate = row??;
+                    if matches(&candidate.summary) {
+                        others.push(candidate);
                     }
                 }
             }
         }
-        // Dates in the order the user's language reads them, then better name matches, then alphabetical.
+        // Dates in the order the user's language reads them, then more whole-word
+        // matches, then the most recently registered.
         // Each key is computed once per candidate, not once per comparison.
-        others.sort_by_cached_key(|s| {
-            let date_rank = query.birth_dates.iter().position(|d| *d == s.birth_date);
+        others.sort_by_cached_key(|c| {
+            let date_rank = query
+                .birth_dates
+                .iter()
+                .position(|d| *d == c.summary.birth_date);
             (
                 date_rank,
-                std::cmp::Reverse(score(s, &query.name_tokens)),
-                s.display_name.clone(),
+                std::cmp::Reverse(score(&c.summary, &query.name_tokens)),
+                std::cmp::Reverse(c.key),
             )
         });
-        for summary in others {
+        for candidate in others {
             if results.len() >= limit {
                 break;
             }
-            if !results.iter().any(|r| r.id == summary.id) {
-                results.push(summary);
+            if !results.iter().any(|r| r.id == candidate.summary.id) {
+                results.push(candidate.summary);
             }
         }
         Ok(results)

@@ -11,7 +11,7 @@
 use crate::StoreError;
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::types::Value as SqlValue;
-use rusqlite::{Transaction, params};
+use rusqlite::{OptionalExtension, Transaction, params};
 use salal_core::consent::{Consents, RegistryParticipation};
 use salal_core::event::Event;
 use salal_core::hlc::{Clock, Stamp};
@@ -201,6 +201,105 @@ impl<'a> Writer<'a> {
             body,
             ts(self.now)
         ])?;
+        drop(stmt);
+        let seq = self.tx.last_insert_rowid();
+        self.apply_participation(entity, id, fields, seq)
+    }
+
+    /// Registry participation decides what the outbox may send: a decline
+    /// goes first (with the patient's other unsent changes, so the registry
+    /// knows the patient), and from then on the patient's other changes are
+    /// held here with the reason, never pushed and never lost; participating
+    /// again releases them.
+    pub(crate) fn apply_participation(
+        &mut self,
+        entity: Entity,
+        id: &str,
+        fields: &Fields,
+        seq: i64,
+    ) -> Result<(), StoreError> {
+        let patient = match entity {
+            Entity::Patient => id.to_owned(),
+            Entity::Dose => match fields.get(fields::PATIENT_ID).and_then(Value::as_str) {
+                Some(patient) => patient.to_owned(),
+                None => {
+                    let uuid: uuid::Uuid = crate::read::parse(id, "dose id")?;
+                    let found: Option<Vec<u8>> = self
+                        .tx
+                        .query_row(
+                            "SELECT patient_id FROM events WHERE id = ?1",
+                            [uuid.as_bytes().as_slice()],
+                            |r| r.get(0),
+                        )
+                        .optional()?;
+                    match found.and_then(|b| uuid::Uuid::from_slice(&b).ok()) {
+                        Some(p) => p.hyphenated().to_string(),
+                        None => return Ok(()),
+                    }
+                }
+            },
+            _ => return Ok(()),
+        };
+        let decides = entity == Entity::Patient && fields.contains_key("registry_participation");
+        let opted_out: bool = self
+            .tx
+            .query_row(
+                "SELECT registry_participation = 'opted_out' FROM patients WHERE id = ?1",
+                [&patient],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(false);
+        let doses = |tx: &Transaction<'_>| -> Result<Vec<String>, StoreError> {
+            let uuid: uuid::Uuid = crate::read::parse(&patient, "patient id")?;
+            let mut stmt = tx.prepare_cached("SELECT id FROM events WHERE patient_id = ?1")?;
+            let rows = stmt.query_map([uuid.as_bytes().as_slice()], |r| r.get::<_, Vec<u8>>(0))?;
+            let mut out = Vec::new();
+            for row in rows {
+                if let Ok(u) = uuid::Uuid::from_slice(&row?) {
+                    out.push(u.hyphenated().to_string());
+                }
+            }
+            Ok(out)
+        };
+        if decides && opted_out {
+            self.tx.execute(
+                "UPDATE outbox SET priority = 1 WHERE entity = 'patient' AND entity_id = ?1
+                 AND status IN ('pending', 'sent')",
+                [&patient],
+            )?;
+            let (en, es) = salal_sync::wire::RejectCode::OptedOut.messages("");
+            let mut hold = self.tx.prepare_cached(
+                "UPDATE outbox SET status = 'held', reject_code = 'opted_out', reject_en = ?2,
+                        reject_es = ?3
+                 WHERE entity = 'dose' AND entity_id = ?1 AND status = 'pending'",
+            )?;
+            for dose in doses(&self.tx)? {
+                hold.execute(params![dose, en, es])?;
+            }
+        } else if decides {
+            self.tx.execute(
+                "UPDATE outbox SET status = 'pending', reject_code = NULL, reject_en = NULL,
+                        reject_es = NULL
+                 WHERE entity = 'patient' AND entity_id = ?1 AND status = 'held'",
+                [&patient],
+            )?;
+            let mut release = self.tx.prepare_cached(
+                "UPDATE outbox SET status = 'pending', reject_code = NULL, reject_en = NULL,
+                        reject_es = NULL
+                 WHERE entity = 'dose' AND entity_id = ?1 AND status = 'held'",
+            )?;
+            for dose in doses(&self.tx)? {
+                release.execute([dose])?;
+            }
+        } else if opted_out {
+            let (en, es) = salal_sync::wire::RejectCode::OptedOut.messages("");
+            self.tx.execute(
+                "UPDATE outbox SET status = 'held', reject_code = 'opted_out', reject_en = ?2,
+                        reject_es = ?3 WHERE seq = ?1",
+                params![seq, en, es],
+            )?;
+        }
         Ok(())
     }
 

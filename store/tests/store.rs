@@ -331,6 +331,99 @@ fn search_is_accent_insensitive_partial_any_order_and_by_typed_birth_date() {
 }
 
 #[test]
+fn a_full_name_is_found_first_among_thousands_of_garcias() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = new_store(dir.path());
+    let firsts = ["Anabel", "Anahí", "Anastasia", "Anaís", "Anacleta"];
+    let mut ana = None;
+    store
+        .write(&Actor::setup(), now(), |w| {
+            for i in 0..3000u32 {
+                if i == 1500 {
+                    let id = PatientId::generate();
+                    w.insert_patient(
+                        id,
+                        &patient("Ana", "García", "López", (2018, 5, 5)),
+                        &Consents::default(),
+                    )?;
+                    ana = Some(id);
+                }
+                // Every word of "ana garcia lopez" is a prefix of these names.
+                let first = firsts[(i % 5) as usize];
+                let second = if i % 2 == 0 { "López" } else { "Lopezgarza" };
+                w.insert_patient(
+                    PatientId::generate(),
+                    &patient(
+                        first,
+                        "García",
+                        second,
+                        (2010 + (i % 12) as i32, 1 + i % 12, 1 + i % 28),
+                    ),
+                    &Consents::default(),
+                )?;
+            }
+            Ok::<_, StoreError>(())
+        })
+        .unwrap();
+    let ana = ana.unwrap();
+    let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+    for typed in ["ana garcia lopez", "García López Ana", "ana garcía-lópez"] {
+        let found = store
+            .search_patients(&SearchQuery::parse(typed, Lang::En, today), None, 20)
+            .unwrap();
+        assert_eq!(found.first().map(|p| p.id), Some(ana), "{typed}");
+        assert_eq!(found.len(), 20, "the prefix matches follow");
+    }
+    // Prefixes still find them all, newest first.
+    let found = store
+        .search_patients(&SearchQuery::parse("ana gar", Lang::En, today), None, 20)
+        .unwrap();
+    assert_eq!(found.len(), 20);
+}
+
+#[test]
+fn search_still_finds_every_patient_after_vacuum() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = new_store(dir.path());
+    let people: Vec<(PatientId, String)> = (0..60)
+        .map(|i| {
+            let last = format!("Apellido{i:03}");
+            (
+                add(&mut store, &patient("Niña", &last, "", (2020, 1, 1))),
+                last,
+            )
+        })
+        .collect();
+    // Gaps in the keys (as rows removed by hand or by an old repair would
+    // leave): VACUUM renumbers the rows of a table without a stable key.
+    for (id, _) in people.iter().step_by(3) {
+        store
+            .execute_for_test(&format!(
+                "DELETE FROM patient_names WHERE rowid = (SELECT pk FROM patients WHERE id = '{id}');
+                 DELETE FROM patient_summaries WHERE id = '{id}';
+                 DELETE FROM patients WHERE id = '{id}';"
+            ))
+            .unwrap();
+    }
+    store.vacuum().unwrap();
+    drop(store);
+    let store = Store::open(dir.path()).unwrap();
+    let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+    for (i, (id, last)) in people.iter().enumerate() {
+        let found = store
+            .search_patients(&SearchQuery::parse(last, Lang::En, today), None, 5)
+            .unwrap();
+        if i % 3 == 0 {
+            assert!(found.iter().all(|p| p.id != *id), "{last} was removed");
+        } else {
+            assert_eq!(found.len(), 1, "{last}");
+            assert_eq!(found[0].id, *id, "{last}");
+            assert!(found[0].display_name.starts_with(last.as_str()));
+        }
+    }
+}
+
+#[test]
 fn recent_patients_come_first() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = new_store(dir.path());
@@ -456,6 +549,46 @@ fn the_database_and_the_recovery_key_are_enough_without_store_json() {
         .filter(|e| e.file_name().to_string_lossy().contains("set-aside"))
         .collect();
     assert!(!aside.is_empty(), "the old database was kept");
+}
+
+#[test]
+fn a_setup_cut_short_is_started_over_not_taken_for_a_lost_store_json() {
+    for keep_store_json in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _, _) = Store::create(dir.path()).unwrap();
+        drop(store);
+        // What a kill leaves before setup's last step: the whole database
+        // still under its staging name, with or without store.json.
+        std::fs::rename(
+            dir.path().join("salal.db"),
+            dir.path().join("salal.db.setup"),
+        )
+        .unwrap();
+        if !keep_store_json {
+            std::fs::remove_file(dir.path().join("store.json")).unwrap();
+        }
+        assert!(!Store::exists(dir.path()));
+        assert!(
+            !Store::needs_recovery(dir.path()),
+            "a cut setup never asks for a recovery key nobody was shown"
+        );
+        let (mut store, _, _) = Store::create(dir.path()).unwrap();
+        let id = add(&mut store, &patient("Otra", "Vez", "", (2021, 6, 6)));
+        drop(store);
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            names
+                .iter()
+                .all(|n| !n.contains("setup") && !n.contains("set-aside")),
+            "nothing of the cut setup is left: {names:?}"
+        );
+        let store = Store::open(dir.path()).unwrap();
+        assert!(store.patient(id).unwrap().is_some());
+    }
 }
 
 #[test]

@@ -8,8 +8,9 @@
 
 use crate::codec;
 use crate::wire::{
-    EnrollRequest, EnrollResponse, ErrorBody, KeysRequest, KeysResponse, PROTOCOL_HEADER,
-    PROTOCOL_VERSION, PullRequest, PullResponse, PushRequest, PushResponse,
+    EnrollRequest, EnrollResponse, ErrorBody, FetchRequest, FetchResponse, KeysRequest,
+    KeysResponse, LookupRequest, LookupResponse, PROTOCOL_HEADER, PROTOCOL_VERSION, PullRequest,
+    PullResponse, PushRequest, PushResponse,
 };
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
@@ -226,6 +227,16 @@ impl RegistryClient {
     /// Asks for what changed after the cursor.
     pub fn pull(&self, request: &PullRequest) -> Result<PullResponse, ClientError> {
         self.call("/sync/v1/pull", request).map(|(a, _)| a)
+    }
+
+    /// Asks which patients the registry knows that match a name and birth date.
+    pub fn lookup(&self, request: &LookupRequest) -> Result<LookupResponse, ClientError> {
+        self.call("/sync/v1/lookup", request).map(|(a, _)| a)
+    }
+
+    /// Brings one patient and its full history to this clinic.
+    pub fn fetch(&self, request: &FetchRequest) -> Result<FetchResponse, ClientError> {
+        self.call("/sync/v1/fetch", request).map(|(a, _)| a)
     }
 }
 

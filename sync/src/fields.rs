@@ -5,13 +5,15 @@
 //! Patients: `first_name middle_name last_name second_last_name birth_date sex
 //! birth_certificate_number mother_maiden_name guardian_name
 //! guardian_relationship phone address_line city state postal_code
-//! preferred_language registry_participation mailings`.
+//! preferred_language registry_participation mailings`, and `merged_into`
+//! (set by the registry alone, when it merges the record into a survivor).
 //!
 //! Doses (every immunization event): `patient_id kind cvx date ndc mvx
 //! lot_number lot_expiration amount_ml route site vfc_eligibility
 //! funding_source administering_provider information_source refusal_reason
 //! observation_code vis note recorded_by entered_in_error
-//! entered_in_error_reason`.
+//! entered_in_error_reason`, and `duplicate_of` (set by the registry alone, when
+//! another source reported the same dose).
 //!
 //! Users: `username display_name roles password_hash password_changed_at
 //! must_change_password language active` (never the device-local lockout).
@@ -37,6 +39,12 @@ pub const PATIENT_ID: &str = "patient_id";
 pub const ENTERED_IN_ERROR: &str = "entered_in_error";
 /// Why it was marked in error.
 pub const ENTERED_IN_ERROR_REASON: &str = "entered_in_error_reason";
+/// On a patient: the registry merged this record into the one named (the
+/// survivor). Only the registry sets it; a clinic re-points its rows.
+pub const MERGED_INTO: &str = "merged_into";
+/// On a dose: the registry found it to be the same dose as the one named
+/// (reported by another source); both stay, the one named is shown.
+pub const DUPLICATE_OF: &str = "duplicate_of";
 
 /// A field map that does not describe a record.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -107,8 +115,13 @@ pub fn participation_value(p: &RegistryParticipation) -> Value {
             date,
             reason,
             form_on_file,
+            requested_by,
         } => {
-            json!({"status": "opted_out", "date": date.to_string(), "reason": reason, "form_on_file": form_on_file})
+            let mut v = json!({"status": "opted_out", "date": date.to_string(), "reason": reason, "form_on_file": form_on_file});
+            if !requested_by.is_empty() {
+                v["requested_by"] = Value::String(requested_by.clone());
+            }
+            v
         }
     }
 }
@@ -163,6 +176,11 @@ fn participation(v: Option<&Value>) -> Result<RegistryParticipation, FieldError>
                 .get("form_on_file")
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
+            requested_by: v
+                .get("requested_by")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
         }),
         _ => Err(FieldError(key.to_owned())),
     }
@@ -180,6 +198,17 @@ fn mailings(v: Option<&Value>) -> Result<Mailings, FieldError> {
         }),
         _ => Err(FieldError(key.to_owned())),
     }
+}
+
+/// The survivor a merged patient's fields name, if the registry merged it.
+pub fn merged_into(f: &Fields) -> Result<Option<PatientId>, FieldError> {
+    let t = text(f, MERGED_INTO)?;
+    if t.is_empty() {
+        return Ok(None);
+    }
+    uuid::Uuid::try_parse(&t)
+        .map(|u| Some(PatientId(u)))
+        .map_err(|_| FieldError(MERGED_INTO.to_owned()))
 }
 
 /// A patient from its fields (missing keys are empty).
@@ -353,6 +382,7 @@ pub fn known_keys(entity: Entity) -> &'static [&'static str] {
             "preferred_language",
             "registry_participation",
             "mailings",
+            MERGED_INTO,
         ],
         Entity::Dose => &[
             PATIENT_ID,
@@ -377,6 +407,7 @@ pub fn known_keys(entity: Entity) -> &'static [&'static str] {
             "recorded_by",
             ENTERED_IN_ERROR,
             ENTERED_IN_ERROR_REASON,
+            DUPLICATE_OF,
         ],
         Entity::User => &[
             "username",
@@ -401,6 +432,12 @@ pub fn check(entity: Entity, kind: ChangeKind, fields: &Fields) -> Result<(), St
     let known = known_keys(entity);
     if let Some(key) = fields.keys().find(|k| !known.contains(&k.as_str())) {
         return Err(key.clone());
+    }
+    for registry_only in [MERGED_INTO, DUPLICATE_OF] {
+        if fields.contains_key(registry_only) {
+            // Only the registry merges patients and links duplicate doses.
+            return Err(registry_only.to_owned());
+        }
     }
     match entity {
         Entity::Patient => {
@@ -557,6 +594,7 @@ mod tests {
                 date: NaiveDate::from_ymd_opt(2026, 1, 2).unwrap(),
                 reason: "family".into(),
                 form_on_file: true,
+                requested_by: "Ana López (mother)".into(),
             },
             mailings: Mailings::Declined {
                 date: NaiveDate::from_ymd_opt(2026, 1, 3).unwrap(),

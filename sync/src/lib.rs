@@ -7,10 +7,12 @@
 //!   [`merge::apply`]; a clinic follows [`merge::accept_pulled`].
 //! - [`codec`]: zstd-compressed JSON bodies, decoded with a size bound.
 //! - [`enroll`]: one-time enrollment codes that pin the registry's certificate.
+//! - [`bundle`]: USB bundles and their replies (sync without a network), encrypted (AES-256-GCM) and signed (HMAC-SHA256), replays refused.
 //! - `client` (feature `client`): the HTTPS client, rustls pinned to that certificate.
 //!
 //! Everything but `client` is pure: no IO, no clock, no randomness.
 
+pub mod bundle;
 pub mod codec;
 pub mod enroll;
 pub mod fields;

@@ -8,6 +8,8 @@
 //! - `POST /sync/v1/enroll`   [`EnrollRequest`] → [`EnrollResponse`] (no credential yet: the code is one)
 //! - `POST /sync/v1/push`     [`PushRequest`] → [`PushResponse`]
 //! - `POST /sync/v1/pull`     [`PullRequest`] → [`PullResponse`] (also the bootstrap snapshot, from cursor 0)
+//! - `POST /sync/v1/lookup`   [`LookupRequest`] → [`LookupResponse`] (patients another clinic knows, as summaries)
+//! - `POST /sync/v1/fetch`    [`FetchRequest`] → [`FetchResponse`] (one of them, with every dose, to keep here)
 //!
 //! Authenticated calls carry `Authorization: Bearer DEVICE_ID.SECRET` and
 //! `Salal-Protocol: 1`. Errors come back as [`ErrorBody`] with an HTTP status.
@@ -370,4 +372,64 @@ pub struct KeysResponse {
     pub keys: Vec<PublishedKey>,
     /// Where the next request starts.
     pub cursor: i64,
+}
+
+/// At most this many candidates in one lookup answer.
+pub const MAX_LOOKUP_CANDIDATES: usize = 10;
+
+/// Asks the registry for patients it knows (from any clinic) that may be the
+/// person described: a name ("first last", either order), a birth date, and
+/// a birth-certificate number if the family has one.
+#[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+pub struct LookupRequest {
+    /// The name as typed: given name(s) and surname(s), in either order.
+    pub name: String,
+    /// The birth date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_date: Option<chrono::NaiveDate>,
+    /// A birth-certificate number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identifier: Option<String>,
+}
+
+/// One patient the registry may mean: only what a clerk needs to recognize
+/// the child (never the address, phone or any other field).
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+pub struct LookupCandidate {
+    /// The registry's id of the patient (what [`FetchRequest`] names).
+    pub id: Uuid,
+    /// "Last SecondLast, First Middle".
+    pub display_name: String,
+    /// The birth date, if the registry has it.
+    pub birth_date: Option<chrono::NaiveDate>,
+    /// Sex code (F, M, X, U), or empty.
+    pub sex: String,
+    /// The organization that last recorded something for the patient.
+    pub last_seen_by: String,
+    /// How well the candidate matches the query (the matcher's score; higher is better).
+    pub score: f64,
+}
+
+/// The candidates, best first, at most [`MAX_LOOKUP_CANDIDATES`].
+#[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
+pub struct LookupResponse {
+    /// Best first.
+    pub candidates: Vec<LookupCandidate>,
+}
+
+/// Brings a patient the lookup found into this clinic: from now on its
+/// organization sees the patient (pull brings later changes).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct FetchRequest {
+    /// A candidate's id (a merged record's id names its survivor).
+    pub patient_id: Uuid,
+}
+
+/// The patient (the survivor, if the id asked for was merged) and every dose
+/// of it from every provider, in sequence order.
+#[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
+pub struct FetchResponse {
+    /// Each in its current state, by sequence number (so a dose may come
+    /// before its patient: apply them all in one transaction).
+    pub records: Vec<RecordState>,
 }

@@ -8,6 +8,7 @@ pub(crate) mod documents;
 pub(crate) mod events;
 pub(crate) mod forecast;
 pub(crate) mod inventory;
+pub(crate) mod lookup;
 pub(crate) mod patients;
 pub(crate) mod session;
 pub(crate) mod setup;

@@ -107,12 +107,7 @@ pub(crate) fn set_consent(
     let record = clinic
         .patient_record(&session, id)
         .map_err(|e| to_ipc(&e, lang))?;
-    let wanted = consents(
-        &record.patient.consents,
-        req.registry_opted_out,
-        req.mailings_declined,
-        clinic.today(),
-    );
+    let wanted = consents(&record.patient.consents, &req, clinic.today());
     clinic
         .set_consents(&session, id, &wanted)
         .map_err(|e| to_ipc(&e, lang))?;

@@ -826,3 +826,232 @@ async fn inventory_receive_dose_count_and_order() -> TestResult {
     std::fs::remove_dir_all(&docs).ok();
     Ok(())
 }
+
+/// A real registry (`salal-registry serve` on loopback HTTPS, on the
+/// PostgreSQL that `DATABASE_URL` names), stopped when dropped.
+struct LiveRegistry {
+    url: String,
+    database_url: String,
+    child: std::process::Child,
+    _tls: std::path::PathBuf,
+}
+
+impl LiveRegistry {
+    fn run(database_url: &str, args: &[&str]) -> TestResult<String> {
+        let bin = std::env::var("SALAL_E2E_REGISTRY")
+            .map_err(|_| "SALAL_E2E_REGISTRY is not set (scripts/e2e.sh sets it)")?;
+        let out = std::process::Command::new(bin)
+            .args(args)
+            .env("DATABASE_URL", database_url)
+            .output()?;
+        if !out.status.success() {
+            return Err(format!(
+                "salal-registry {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+            .into());
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    }
+
+    async fn start() -> TestResult<LiveRegistry> {
+        let database_url = std::env::var("DATABASE_URL").map_err(
+            |_| "DATABASE_URL is not set: run under scripts/with-postgres.sh (scripts/e2e.sh does)",
+        )?;
+        LiveRegistry::run(&database_url, &["migrate"])?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let tls = std::env::temp_dir().join(format!("salal-e2e-tls-{}", std::process::id()));
+        std::fs::create_dir_all(&tls)?;
+        let bin = std::env::var("SALAL_E2E_REGISTRY")?;
+        let child = std::process::Command::new(bin)
+            .args([
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--tls-dir",
+            ])
+            .arg(&tls)
+            .env("DATABASE_URL", &database_url)
+            .stderr(std::process::Stdio::null())
+            .spawn()?;
+        for _ in 0..200 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        Ok(LiveRegistry {
+            url: format!("https://127.0.0.1:{port}"),
+            database_url,
+            child,
+            _tls: tls,
+        })
+    }
+
+    fn admin(&self, args: &[&str]) -> TestResult<String> {
+        LiveRegistry::run(&self.database_url, args)
+    }
+}
+
+impl Drop for LiveRegistry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `salal --data-dir DIR ARGS...` as the demo administrator; its stdout.
+fn clinic_cli(dir: &std::path::Path, args: &[&str]) -> TestResult<String> {
+    let out = std::process::Command::new(salal_e2e::cli_binary())
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env("SALAL_USER", salal_e2e::DEMO_USER)
+        .env("SALAL_PASSWORD", salal_e2e::DEMO_PASSWORD)
+        .env("SALAL_LANG", "en")
+        .output()?;
+    if !out.status.success() {
+        return Err(format!("salal {args:?}: {}", String::from_utf8_lossy(&out.stderr)).into());
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+/// A family's record follows them: a child registered in Yakima is not in
+/// Mount Vernon's replica; the front desk searches, finds nothing, presses
+/// F3, and the registry's candidate (with the clinic that last saw her)
+/// comes in with her dose. Then the family declines registry participation:
+/// the consent form records who asked, why, and the signed form.
+#[tokio::test]
+async fn a_record_comes_from_the_registry_and_a_decline_is_recorded() -> TestResult {
+    let registry = LiveRegistry::start().await?;
+    let yakima_org = registry.admin(&["org", "add", "--name", "Yakima Valley Clinic"])?;
+    let mv_org = registry.admin(&["org", "add", "--name", "Mount Vernon Family Clinic"])?;
+    let yakima = std::env::temp_dir().join(format!("salal-e2e-yakima-{}", std::process::id()));
+    let mount_vernon = std::env::temp_dir().join(format!("salal-e2e-mv-{}", std::process::id()));
+    for dir in [&yakima, &mount_vernon] {
+        std::fs::remove_dir_all(dir).ok();
+    }
+    clinic_cli(
+        &yakima,
+        &[
+            "init",
+            "--clinic",
+            "Yakima Valley Clinic",
+            "--admin",
+            "admin",
+        ],
+    )?;
+    let code = registry.admin(&["enroll-code", "--org", &yakima_org])?;
+    clinic_cli(
+        &yakima,
+        &["enroll", "--registry", &registry.url, "--code", &code],
+    )?;
+    let lucia = clinic_cli(
+        &yakima,
+        &[
+            "patient",
+            "add",
+            "--first",
+            "Lucía",
+            "--last",
+            "Hernández",
+            "--second-last",
+            "Ruiz",
+            "--birth-date",
+            "2021-03-15",
+            "--sex",
+            "F",
+            "--mother-maiden",
+            "Ruiz Soto",
+            "--force",
+        ],
+    )?;
+    clinic_cli(
+        &yakima,
+        &[
+            "dose",
+            "add",
+            "--patient",
+            &lucia,
+            "--kind",
+            "historical",
+            "--cvx",
+            "08",
+            "--date",
+            "2021-03-15",
+            "--source",
+            "01",
+        ],
+    )?;
+    clinic_cli(&yakima, &["sync"])?;
+    clinic_cli(&mount_vernon, &["demo", "--patients", "3", "--seed", "9"])?;
+    let code = registry.admin(&["enroll-code", "--org", &mv_org])?;
+    clinic_cli(
+        &mount_vernon,
+        &["enroll", "--registry", &registry.url, "--code", &code],
+    )?;
+
+    let mut app = App::launch_on("lookup", mount_vernon.clone()).await?;
+    app.wait_for("login-screen").await?;
+    app.fill("login-username", salal_e2e::DEMO_USER).await?;
+    app.fill("login-password", salal_e2e::DEMO_PASSWORD).await?;
+    app.keys("login-password", Key::Enter).await?;
+    app.wait_for("search-screen").await?;
+    app.fill("search-input", "lucia hernandez").await?;
+    app.wait_for("search-empty").await?;
+    app.wait_for("search-empty-registry").await?;
+    app.keys("search-input", Key::F3).await?;
+    app.wait_for("lookup-panel").await?;
+    app.wait_value("lookup-name", "lucia hernandez").await?;
+    app.fill("lookup-birth-date", "03/15/2021").await?;
+    app.keys("lookup-birth-date", Key::Enter).await?;
+    let found = app.wait_text("lookup-results", "Hernández").await?;
+    assert!(
+        found.contains("Yakima Valley Clinic"),
+        "the clinic that last saw her: {found}"
+    );
+    app.shot("registry-candidates").await?;
+    assert_eq!(
+        focused(&app).await?,
+        "lookup-results",
+        "Enter picks the first"
+    );
+    app.keys("lookup-results", Key::Enter).await?;
+    let name = app.wait_text("record-name", "Hernández").await?;
+    assert!(name.contains("Lucía"), "{name}");
+    app.wait_text("record-screen", "Hepatitis B").await?;
+    app.shot("record-from-registry").await?;
+
+    // The family declines: who asked, why, the signed form; Enter saves.
+    app.click("consent-registry-toggle").await?;
+    app.wait_for("consent-decline-form").await?;
+    assert_eq!(focused(&app).await?, "consent-requested-by");
+    app.fill("consent-requested-by", "Marta Ruiz (mother)")
+        .await?;
+    app.fill("consent-reason", "family preference").await?;
+    app.keys("consent-reason", Key::Tab).await?;
+    app.keys("consent-form-on-file", Key::Space).await?;
+    app.shot("consent-decline-form").await?;
+    app.keys("consent-reason", Key::Enter).await?;
+    let details = app
+        .wait_text("consent-registry-details", "Marta Ruiz (mother)")
+        .await?;
+    assert!(details.contains("family preference"), "{details}");
+    assert!(details.contains("Signed decline form on file"), "{details}");
+    app.wait_text("consent-registry", "Declined participation")
+        .await?;
+    app.shot("consent-declined").await?;
+    app.quit().await?;
+
+    let shown = clinic_cli(&mount_vernon, &["patient", "show", &lucia])?;
+    assert!(shown.contains("Marta Ruiz (mother)"), "{shown}");
+    for dir in [&yakima, &mount_vernon] {
+        std::fs::remove_dir_all(dir).ok();
+    }
+    Ok(())
+}

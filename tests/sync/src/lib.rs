@@ -109,6 +109,19 @@ impl Registry {
         format!("https://127.0.0.1:{}", self.port)
     }
 
+    /// Runs one SQL query against its database with `psql`; the rows, one
+    /// per line, columns separated by `|`.
+    #[must_use]
+    pub fn sql(&self, query: &str) -> String {
+        let out = Command::new("psql")
+            .arg(&self.database_url)
+            .args(["-X", "-q", "-t", "-A", "-c", query])
+            .output()
+            .expect("psql runs");
+        assert!(out.status.success(), "psql {query}: {out:?}");
+        text(&out)
+    }
+
     /// Runs an administration command against its database.
     #[must_use]
     pub fn run(&self, args: &[&str]) -> Output {
@@ -252,6 +265,30 @@ impl Replica {
         self.ok(&["export"])
     }
 
+    /// A demo clinic of one patient, enrolled with the registry for `org`.
+    #[must_use]
+    pub fn enrolled(registry: &Registry, org: &str) -> Replica {
+        let replica = Replica::new();
+        replica.ok(&["demo", "--patients", "1"]);
+        replica.ok(&[
+            "enroll",
+            "--registry",
+            &registry.url(),
+            "--code",
+            &registry.enroll_code(org),
+        ]);
+        replica
+    }
+
+    /// `patient add ARGS... --force`; returns the new id.
+    #[must_use]
+    pub fn register(&self, args: &[&str]) -> String {
+        let mut all = vec!["patient", "add"];
+        all.extend_from_slice(args);
+        all.push("--force");
+        self.ok(&all).trim().to_owned()
+    }
+
     /// Registers a patient; returns its id.
     #[must_use]
     pub fn add_patient(&self, first: &str, last: &str, birth: &str) -> String {
@@ -290,6 +327,53 @@ impl Replica {
         .trim()
         .to_owned()
     }
+}
+
+/// Dose lines of an export that name `patient`.
+#[must_use]
+pub fn doses_of(export: &str, patient: &str) -> usize {
+    export
+        .lines()
+        .filter(|l| l.ends_with("\"kind\":\"dose\"}"))
+        .filter(|l| l.contains(&format!("\"patient_id\":\"{patient}\"")))
+        .count()
+}
+
+/// Requires the replica's export to equal the registry's for `org`; returns it.
+#[must_use]
+pub fn assert_converged(replica: &Replica, registry: &Registry, org: &str) -> String {
+    let mine = replica.export();
+    let theirs = registry.export(org);
+    assert!(mine == theirs, "{}", export_diff(&mine, &theirs));
+    mine
+}
+
+/// An export without the registry's `duplicate_of` links (the same dose
+/// reported twice), i.e. as the clinic typed it.
+#[must_use]
+pub fn without_duplicate_links(export: &str) -> String {
+    let mut out = String::with_capacity(export.len());
+    for line in export.lines() {
+        let mut line = line.to_owned();
+        if let Some(start) = line.find("\"duplicate_of\":\"") {
+            let value_start = start + "\"duplicate_of\":\"".len();
+            if let Some(len) = line[value_start..].find('"') {
+                let mut end = value_start + len + 1;
+                if line[end..].starts_with(',') {
+                    end += 1;
+                } else if line[..start].ends_with(',') {
+                    line.replace_range(start - 1..end, "");
+                    out.push_str(&line);
+                    out.push('\n');
+                    continue;
+                }
+                line.replace_range(start..end, "");
+            }
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
 }
 
 /// Reads `sync: N pushed, M pulled, K rejected` (the last line).

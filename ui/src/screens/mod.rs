@@ -11,6 +11,7 @@ pub(crate) mod print_panel;
 pub(crate) mod recall;
 pub(crate) mod recover;
 pub(crate) mod registry;
+pub(crate) mod registry_lookup;
 pub(crate) mod search;
 pub(crate) mod setup;
 pub(crate) mod status_bar;

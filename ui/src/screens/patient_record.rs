@@ -10,8 +10,8 @@ use crate::i18n::{bilingual_tracked, iso_date_text, moment_text, t, t_args_track
 use crate::screens::forecast_panel::ForecastPanel;
 use crate::screens::print_panel::PrintPanel;
 use crate::transport::call;
-use crate::widgets::{Busy, ErrorBanner};
-use leptos::html::Button;
+use crate::widgets::{Busy, ErrorBanner, close_on_escape, focus_on_mount};
+use leptos::html::{Button, Input};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use salal_ipc::dose::{EnteredInErrorRequest, EventRow};
@@ -214,27 +214,68 @@ fn Consents(
 ) -> impl IntoView {
     let app = state();
     let consents = record.consents;
-    let patient_id = record.id;
+    let patient_id = StoredValue::new(record.id);
     let opted_out = consents.registry_opted_out;
     let declined = consents.mailings_declined;
+    // Declining asks who asked, why, and whether the signed form is on file.
+    let declining = RwSignal::new(false);
+    let requested_by = RwSignal::new(String::new());
+    let reason = RwSignal::new(String::new());
+    let form_on_file = RwSignal::new(false);
     let save = move |registry_opted_out: bool, mailings_declined: bool| {
         let req = ConsentRequest {
-            patient_id: patient_id.clone(),
+            patient_id: patient_id.get_value(),
             registry_opted_out,
             mailings_declined,
+            requested_by: requested_by.get_untracked(),
+            reason: reason.get_untracked(),
+            form_on_file: form_on_file.get_untracked(),
         };
         spawn_local(async move {
             match call::<_, ()>(cmd::SET_CONSENT, &req).await {
-                Ok(()) => on_saved(),
-                Err(e) => error.set(Some(e)),
+                Ok(()) => {
+                    declining.try_set(false);
+                    on_saved();
+                }
+                Err(e) => {
+                    error.set(Some(e));
+                }
             }
         });
     };
-    let save2 = save.clone();
     let lang = app.lang.get_untracked();
     let when = move |date: Option<String>| {
         date.map(|d| format!(" ({})", iso_date_text(lang, &d)))
             .unwrap_or_default()
+    };
+    let who_input = NodeRef::<Input>::new();
+    let on_decline = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        save(true, declined);
+    };
+    let close = move || declining.set(false);
+    let decline_details = {
+        let mut parts = Vec::new();
+        if !consents.registry_requested_by.is_empty() {
+            parts.push((
+                "ui.consent.requested_by",
+                consents.registry_requested_by.clone(),
+            ));
+        }
+        if !consents.registry_reason.is_empty() {
+            parts.push(("ui.consent.reason", consents.registry_reason.clone()));
+        }
+        let form = consents.registry_form_on_file;
+        (opted_out).then(move || {
+            view! {
+                <ul class="consent-details" id="consent-registry-details">
+                    {parts.into_iter().map(|(label, value)| view! {
+                        <li>{t(label)} ": " {value}</li>
+                    }).collect_view()}
+                    <li>{if form { t("ui.consent.form_on_file") } else { t("ui.consent.form_missing") }}</li>
+                </ul>
+            }
+        })
     };
     view! {
         <section class="panel" aria-labelledby="consents-title">
@@ -245,16 +286,41 @@ fn Consents(
                     {if opted_out { t_now("ui.consent.opted_out") } else { t_now("ui.consent.participating") }}
                     {when(consents.registry_date)}
                     " "
-                    <button class="small" id="consent-registry-toggle" on:click=move |_| save(!opted_out, declined)>
+                    <button class="small" id="consent-registry-toggle" on:click=move |_| {
+                        if opted_out {
+                            save(false, declined);
+                        } else {
+                            declining.set(true);
+                        }
+                    }>
                         {if opted_out { t("ui.consent.rejoin") } else { t("ui.consent.opt_out") }}
                     </button>
+                    {decline_details}
+                    <Show when=move || declining.get()>
+                        <form class="call-form" id="consent-decline-form" on:submit=on_decline on:keydown=close_on_escape(close)>
+                            <label for="consent-requested-by">{t("ui.consent.requested_by")}</label>
+                            <input type="text" id="consent-requested-by" autocomplete="off"
+                                node_ref=who_input bind:value=requested_by required/>
+                            <label for="consent-reason">{t("ui.consent.reason")}</label>
+                            <input type="text" id="consent-reason" autocomplete="off" bind:value=reason/>
+                            <label class="check">
+                                <input type="checkbox" id="consent-form-on-file" bind:checked=form_on_file/>
+                                {t("ui.consent.form_on_file")}
+                            </label>
+                            <button type="submit" class="primary small" id="consent-decline-save">
+                                {t("ui.consent.save_decline")}
+                            </button>
+                            <button type="button" class="small" on:click=move |_| close()>{t("ui.common.cancel")}</button>
+                        </form>
+                        {focus_on_mount(who_input)}
+                    </Show>
                 </dd>
                 <dt>{t("ui.consent.mailings")}</dt>
                 <dd id="consent-mailings">
                     {if declined { t_now("ui.consent.declined") } else { t_now("ui.consent.accepted") }}
                     {when(consents.mailings_date)}
                     " "
-                    <button class="small" id="consent-mailings-toggle" on:click=move |_| save2(opted_out, !declined)>
+                    <button class="small" id="consent-mailings-toggle" on:click=move |_| save(opted_out, !declined)>
                         {if declined { t("ui.consent.accept") } else { t("ui.consent.decline") }}
                     </button>
                 </dd>

@@ -1,10 +1,13 @@
 //! Patient search, the home screen: type part of a name or a birth date; arrow
 //! keys move through the results, Enter opens one. Nothing found: Enter (or the
-//! button) registers a new patient with what was typed.
+//! button) registers a new patient with what was typed. On a computer linked to
+//! the registry, F3 (or "Search the registry", offered too when nothing is
+//! found) opens [`RegistryLookup`] to bring in a child another clinic knows.
 
 use crate::app::{Screen, state};
 use crate::dates;
 use crate::i18n::{iso_date_text, t, t_args};
+use crate::screens::registry_lookup::RegistryLookup;
 use crate::transport::call;
 use crate::widgets::{ErrorBanner, focus_on_mount};
 use leptos::html::Input;
@@ -27,7 +30,9 @@ pub(crate) fn Search() -> impl IntoView {
     let error = RwSignal::new(None::<IpcError>);
     let sequence = StoredValue::new(0_u64);
     let input = NodeRef::<Input>::new();
+    let looking_up = RwSignal::new(false);
     focus_on_mount(input);
+    let enrolled = move || app.sync.with(|s| s.enrolled);
 
     let run = move |text: String| {
         let n = sequence.get_value() + 1;
@@ -79,6 +84,28 @@ pub(crate) fn Search() -> impl IntoView {
         })
     };
 
+    let open_lookup = move || {
+        if app.sync.with_untracked(|s| s.enrolled) {
+            looking_up.set(true);
+        }
+    };
+    let close_lookup = Callback::new(move |()| {
+        looking_up.set(false);
+        if let Some(input) = input.get_untracked() {
+            input.focus().ok();
+        }
+    });
+    // F3 anywhere on the search screen: search the registry.
+    let lookup_key = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.key() == "F3" && !ev.ctrl_key() && !ev.alt_key() {
+            ev.prevent_default();
+            if !looking_up.get_untracked() {
+                open_lookup();
+            }
+        }
+    });
+    on_cleanup(move || lookup_key.remove());
+
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
         let count = results.with_untracked(Vec::len);
         match ev.key().as_str() {
@@ -115,67 +142,83 @@ pub(crate) fn Search() -> impl IntoView {
     view! {
         <section class="search" id="search-screen">
             <h1 class="visually-hidden">{t("ui.search.title")}</h1>
-            <div class="search-bar">
-                <label for="search-input" class="search-label">{t("ui.search.label")}</label>
-                <input
-                    id="search-input"
-                    class="search-input"
-                    type="search"
-                    autocomplete="off"
-                    spellcheck="false"
-                    role="combobox"
-                    aria-controls="search-results"
-                    aria-expanded=move || (!results.with(Vec::is_empty)).to_string()
-                    placeholder=t("ui.search.placeholder")
-                    node_ref=input
-                    prop:value=move || query.get()
-                    on:input=move |ev| {
-                        let text = event_target_value(&ev);
-                        query.set(text.clone());
-                        run(text);
-                    }
-                    on:keydown=on_key
-                />
-                <button id="search-register" type="button" on:click=move |_| register()>
-                    {t("ui.search.register")}
-                </button>
-            </div>
-            <p class="hint">{t("ui.search.keys")}</p>
-            <ErrorBanner error=error/>
-            <Show when=nothing_found>
-                <div class="empty" id="search-empty" role="status">
-                    <p>{move || t_args("ui.search.not_found", &[("query", searched.get().unwrap_or_default())])}</p>
-                    <p>{t("ui.search.not_found_hint")}</p>
-                </div>
+            <Show when=move || looking_up.get()>
+                <RegistryLookup query=query.get_untracked() on_close=close_lookup/>
             </Show>
-            <ul class="results" id="search-results" role="listbox" aria-label=t("ui.search.results")>
-                {move || {
-                    let lang = app.lang.get();
-                    results
-                        .get()
-                        .into_iter()
-                        .enumerate()
-                        .map(|(index, row)| {
-                            let is_selected = move || selected.get() == index;
-                            view! {
-                                <li
-                                    class="result"
-                                    class:selected=is_selected
-                                    role="option"
-                                    aria-selected=move || is_selected().to_string()
-                                    on:click=move |_| open(index)
-                                    on:mousemove=move |_| selected.set(index)
-                                >
-                                    <span class="name">{row.display_name}</span>
-                                    <span class="dob">{iso_date_text(lang, &row.birth_date)}</span>
-                                    <span class="sex">{row.sex}</span>
-                                    <span class="guardian">{row.guardian_name}</span>
-                                </li>
-                            }
-                        })
-                        .collect_view()
-                }}
-            </ul>
+            <div class="search-body" inert=move || looking_up.get()>
+                <div class="search-bar">
+                    <label for="search-input" class="search-label">{t("ui.search.label")}</label>
+                    <input
+                        id="search-input"
+                        class="search-input"
+                        type="search"
+                        autocomplete="off"
+                        spellcheck="false"
+                        role="combobox"
+                        aria-controls="search-results"
+                        aria-expanded=move || (!results.with(Vec::is_empty)).to_string()
+                        placeholder=t("ui.search.placeholder")
+                        node_ref=input
+                        prop:value=move || query.get()
+                        on:input=move |ev| {
+                            let text = event_target_value(&ev);
+                            query.set(text.clone());
+                            run(text);
+                        }
+                        on:keydown=on_key
+                    />
+                    <button id="search-register" type="button" on:click=move |_| register()>
+                        {t("ui.search.register")}
+                    </button>
+                    <Show when=enrolled>
+                        <button id="search-registry" type="button" aria-keyshortcuts="F3" on:click=move |_| open_lookup()>
+                            {t("ui.lookup.open")}" "<kbd>"F3"</kbd>
+                        </button>
+                    </Show>
+                </div>
+                <p class="hint">{t("ui.search.keys")}</p>
+                <ErrorBanner error=error/>
+                <Show when=nothing_found>
+                    <div class="empty" id="search-empty" role="status">
+                        <p>{move || t_args("ui.search.not_found", &[("query", searched.get().unwrap_or_default())])}</p>
+                        <p>{t("ui.search.not_found_hint")}</p>
+                        <Show when=enrolled>
+                            <p>{t("ui.lookup.not_found_hint")}</p>
+                            <button id="search-empty-registry" type="button" class="primary" on:click=move |_| open_lookup()>
+                                {t("ui.lookup.open")}" "<kbd>"F3"</kbd>
+                            </button>
+                        </Show>
+                    </div>
+                </Show>
+                <ul class="results" id="search-results" role="listbox" aria-label=t("ui.search.results")>
+                    {move || {
+                        let lang = app.lang.get();
+                        results
+                            .get()
+                            .into_iter()
+                            .enumerate()
+                            .map(|(index, row)| {
+                                let is_selected = move || selected.get() == index;
+                                view! {
+                                    <li
+                                        class="result"
+                                        class:selected=is_selected
+                                        role="option"
+                                        aria-selected=move || is_selected().to_string()
+                                        on:click=move |_| open(index)
+                                        on:mousemove=move |_| selected.set(index)
+                                    >
+                                        <span class="name">{row.display_name}</span>
+                                        <span class="dob">{iso_date_text(lang, &row.birth_date)}</span>
+                                        <span class="sex">{row.sex}</span>
+                                        <span class="guardian">{row.guardian_name}</span>
+                                    </li>
+                                }
+                            })
+                            .collect_view()
+                    }}
+                </ul>
+            </div>
         </section>
     }
 }
