@@ -77,6 +77,7 @@ END;
 -- declined are held here (status 'held', with the reason), never pushed.
 ALTER TABLE outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX outbox_by_priority ON outbox (priority DESC, seq) WHERE status IN ('pending', 'sent');
+CREATE INDEX outbox_held ON outbox (entity, entity_id) WHERE status = 'held';
 
 -- duplicate_of: the registry found this dose to be the same dose as that one,
 -- reported by another source; both stay, only that one is shown.

@@ -265,19 +265,27 @@ impl<'a> Writer<'a> {
         if decides && opted_out {
             self.tx.execute(
                 "UPDATE outbox SET priority = 1 WHERE entity = 'patient' AND entity_id = ?1
-                 AND status IN ('pending', 'sent')",
+                 AND status <> 'acknowledged' AND status IN ('pending', 'sent')",
                 [&patient],
             )?;
             let (en, es) = salal_sync::wire::RejectCode::OptedOut.messages("");
             let mut hold = self.tx.prepare_cached(
                 "UPDATE outbox SET status = 'held', reject_code = 'opted_out', reject_en = ?2,
                         reject_es = ?3
-                 WHERE entity = 'dose' AND entity_id = ?1 AND status = 'pending'",
+                 WHERE entity = 'dose' AND entity_id = ?1
+                   AND status <> 'acknowledged' AND status = 'pending'",
             )?;
             for dose in doses(&self.tx)? {
                 hold.execute(params![dose, en, es])?;
             }
-        } else if decides {
+        } else if decides
+            && self.tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM outbox WHERE status = 'held')",
+                [],
+                |r| r.get::<_, bool>(0),
+            )?
+        {
+            // Participating again: what was held for the patient is sent.
             self.tx.execute(
                 "UPDATE outbox SET status = 'pending', reject_code = NULL, reject_en = NULL,
                         reject_es = NULL
