@@ -38,7 +38,7 @@ use salal_sync::bundle::{self, Bundle, BundleError as FileError, BundleKey, Kind
 use salal_sync::wire::{Change, OpResult, PullResponse, RecordRef};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use uuid::Uuid;
 
@@ -301,7 +301,7 @@ impl Clinic {
             )
         })?;
         drop(store);
-        write_durably(path, &sealed).map_err(|e| BundleError::Write {
+        salal_sync::durable::write_durably(path, &sealed).map_err(|e| BundleError::Write {
             path: path.to_owned(),
             reason: e.to_string(),
         })?;
@@ -542,31 +542,4 @@ fn read_bounded(path: &Path) -> Result<Vec<u8>, BundleError> {
         });
     }
     Ok(bytes)
-}
-
-/// Writes `bytes` to `path` so that a crash leaves the old file or the new
-/// one, never a part: a temporary file beside it, fsync, rename, fsync of the folder.
-fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map_or_else(|| "bundle".to_owned(), |n| n.to_string_lossy().into_owned());
-    let tmp = dir.join(format!(".{name}.partial"));
-    let result = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        if let Ok(d) = std::fs::File::open(dir) {
-            d.sync_all()?;
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }

@@ -46,7 +46,7 @@ use sqlx_core::query_scalar::query_scalar;
 use sqlx_core::row::Row;
 use sqlx_postgres::{PgConnection, PgPool};
 use std::fmt;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use uuid::Uuid;
 
@@ -278,7 +278,7 @@ pub async fn import_file(
         reason,
     })?;
     let deliver = |sealed: &[u8]| {
-        write_durably(reply, sealed).map_err(|e| ImportError::Write {
+        salal_sync::durable::write_durably(reply, sealed).map_err(|e| ImportError::Write {
             path: reply.to_owned(),
             reason: e.to_string(),
         })
@@ -483,31 +483,4 @@ fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
         ));
     }
     Ok(bytes)
-}
-
-/// Writes `bytes` to `path` so that a crash leaves the old file or the new
-/// one, never a part: a temporary file beside it, fsync, rename, fsync of the folder.
-fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map_or_else(|| "reply".to_owned(), |n| n.to_string_lossy().into_owned());
-    let tmp = dir.join(format!(".{name}.partial"));
-    let result = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        if let Ok(d) = std::fs::File::open(dir) {
-            d.sync_all()?;
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }

@@ -28,19 +28,19 @@ use crate::auth::Device;
 use crate::error::ApiError;
 use crate::matching::{audit, match_record, matcher, survivor_of};
 use crate::private::{OVERLAY, OVERLAY_JOIN};
-use crate::records::{record_state, row_doc};
+use crate::pull::state_of;
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use salal_matching::{MatchRecord, blocking_keys};
 use salal_sync::fields::MERGED_INTO;
 use salal_sync::wire::{
     ErrorBody, FetchRequest, FetchResponse, LookupCandidate, LookupRequest, LookupResponse,
-    MAX_LOOKUP_CANDIDATES, RecordState,
+    MAX_LOOKUP_CANDIDATES,
 };
 use serde_json::{Map, Value};
 use sqlx_core::query::query;
 use sqlx_core::row::Row;
-use sqlx_postgres::{PgConnection, PgPool, PgRow};
+use sqlx_postgres::{PgConnection, PgPool};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -285,19 +285,6 @@ async fn last_seen_by(
         out.insert(row.try_get("patient_id")?, row.try_get("name")?);
     }
     Ok(out)
-}
-
-fn state_of(row: &PgRow) -> Result<RecordState, ApiError> {
-    let (entity, id, doc) = row_doc(row)?;
-    let hlc = doc.newest();
-    Ok(record_state(
-        entity,
-        id,
-        row.try_get("seq")?,
-        doc.fields,
-        hlc,
-        row.try_get("updated_at")?,
-    ))
 }
 
 /// Answers a fetch from `device`: see the module doc.

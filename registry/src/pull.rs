@@ -99,7 +99,8 @@ pub async fn pull(
     })
 }
 
-fn state_of(row: &PgRow) -> Result<RecordState, ApiError> {
+/// A `records` row (entity, id, seq, fields, stamps, updated_at) as the wire's record state.
+pub(crate) fn state_of(row: &PgRow) -> Result<RecordState, ApiError> {
     let (entity, id, doc) = row_doc(row)?;
     let hlc = doc.newest();
     Ok(record_state(

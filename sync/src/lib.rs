@@ -7,6 +7,7 @@
 //!   [`merge::apply`]; a clinic follows [`merge::accept_pulled`].
 //! - [`codec`]: zstd-compressed JSON bodies, decoded with a size bound.
 //! - [`enroll`]: one-time enrollment codes that pin the registry's certificate.
+//! - [`durable`]: writing a file whole or not at all.
 //! - [`bundle`]: USB bundles and their replies (sync without a network), encrypted (AES-256-GCM) and signed (HMAC-SHA256), replays refused.
 //! - `client` (feature `client`): the HTTPS client, rustls pinned to that certificate.
 //!
@@ -14,6 +15,7 @@
 
 pub mod bundle;
 pub mod codec;
+pub mod durable;
 pub mod enroll;
 pub mod fields;
 pub mod inventory_fields;
