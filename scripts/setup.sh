@@ -47,3 +47,11 @@ fi
 if [ -d src-tauri ] && ! command -v tauri-driver >/dev/null; then
   cargo install tauri-driver --version 2.1.0 --locked
 fi
+# The HL7 fuzz targets (scripts/fuzz-hl7.sh).
+if [ -d hl7/fuzz ] && ! cargo fuzz --version >/dev/null 2>&1; then
+  cargo install cargo-fuzz --version 0.13.2 --locked
+fi
+# An independent HL7 parser that reads every message salal-hl7 builds.
+if ! python3 -c "import hl7apy" >/dev/null 2>&1; then
+  python3 -m pip install -q hl7apy==1.3.5
+fi

@@ -25,6 +25,11 @@ MIN_PASS_RATE=$(cat forecast/MIN_PASS_RATE 2>/dev/null || echo 0)
 cargo run --release -q -p salal-forecast --bin cdsi-check -- \
   --min-pass-rate "$MIN_PASS_RATE" "${SALAL_CDSI_CASES:-../shared/cdsi/testcases/dev.jsonl}"
 
+if [ -x scripts/fuzz-hl7.sh ]; then
+  echo "== HL7 parser and batch reader fuzzed (${SALAL_FUZZ_SECONDS:-30} s each)"
+  scripts/fuzz-hl7.sh "${SALAL_FUZZ_SECONDS:-30}"
+fi
+
 if [ -x scripts/e2e.sh ]; then
   echo "== end-to-end tests in the desktop window"
   scripts/e2e.sh

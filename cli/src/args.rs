@@ -101,6 +101,10 @@ pub(crate) enum Command {
     Print(Box<PrintCommand>),
     /// Reminder/recall: the families due or overdue on a date, as CSV, letters or labels.
     Recall(Box<RecallArgs>),
+    /// The audit log (administrators): who saw or changed what, newest first,
+    /// one event per line (time, user, action, record type, record id, detail),
+    /// or all of them as CSV with --csv.
+    Audit(AuditArgs),
     /// Checks the text of a QR code printed on a certificate or record.
     Verify {
         /// The QR code's text.
@@ -118,6 +122,31 @@ pub(crate) enum Command {
     /// Inventory reports: doses administered, on hand and expiring, counts, wastage.
     #[command(subcommand)]
     Report(Box<crate::stock::ReportCommand>),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AuditArgs {
+    /// Only what this user did.
+    #[arg(long)]
+    pub(crate) by: Option<String>,
+    /// Only what concerns this patient (their record, doses, and lists they were in).
+    #[arg(long)]
+    pub(crate) patient: Option<String>,
+    /// From this day (YYYY-MM-DD).
+    #[arg(long)]
+    pub(crate) from: Option<String>,
+    /// Through this day (YYYY-MM-DD).
+    #[arg(long)]
+    pub(crate) to: Option<String>,
+    /// Only this action (view, view_forecast, search, print, create, update...).
+    #[arg(long)]
+    pub(crate) action: Option<String>,
+    /// At most this many events (without --csv).
+    #[arg(long, default_value_t = 100)]
+    pub(crate) limit: usize,
+    /// Print every matching event as CSV.
+    #[arg(long)]
+    pub(crate) csv: bool,
 }
 
 #[derive(Debug, Args)]
@@ -285,6 +314,9 @@ pub(crate) struct PatientArgs {
     pub(crate) sex: String,
     #[arg(long, default_value = "")]
     pub(crate) birth_certificate: String,
+    /// This clinic's medical record (chart) number for the patient.
+    #[arg(long, default_value = "")]
+    pub(crate) mrn: String,
     /// The mother's surname(s) at birth.
     #[arg(long, default_value = "")]
     pub(crate) mother_maiden: String,

@@ -230,6 +230,41 @@ fn demo(
     ))
 }
 
+fn audit(
+    clinic: &Clinic,
+    session: &Session,
+    args: &crate::args::AuditArgs,
+    lang: Lang,
+) -> Result<(), CliError> {
+    let filter = salal_clinic::audit::AuditFilter {
+        username: args.by.clone(),
+        patient: args
+            .patient
+            .as_deref()
+            .map(|p| patient_id(p, lang))
+            .transpose()?,
+        from: args.from.as_deref().map(|d| date(d, lang)).transpose()?,
+        to: args.to.as_deref().map(|d| date(d, lang)).transpose()?,
+        action: args.action.clone(),
+    };
+    if args.csv {
+        let csv = clinic
+            .audit_csv(session, &filter)
+            .map_err(|e| CliError::from_error(&e, lang))?;
+        return out(csv.trim_end());
+    }
+    let found = clinic
+        .audit_log(session, &filter, args.limit)
+        .map_err(|e| CliError::from_error(&e, lang))?;
+    for e in found {
+        out(&format!(
+            "{}\t{}\t{}\t{}\t{}\t{}",
+            e.at, e.username, e.action, e.entity, e.entity_id, e.detail
+        ))?;
+    }
+    Ok(())
+}
+
 fn signed_in(
     clinic: &Clinic,
     session: &Session,
@@ -249,6 +284,7 @@ fn signed_in(
         Command::Order(command) => crate::stock::order(clinic, session, &command, lang),
         Command::Report(command) => crate::stock::report(clinic, session, &command, lang),
         Command::Recall(args) => crate::documents::recall(clinic, session, &args, lang),
+        Command::Audit(args) => audit(clinic, session, &args, lang),
         Command::Search { query, limit } => {
             let found = clinic
                 .search_patients(session, &query, limit)
@@ -615,6 +651,7 @@ fn add_patient(
         sex: Sex::from_code(&args.sex)
             .ok_or_else(|| CliError::input(format!("sex: {} (F, M, X, U)", args.sex)))?,
         birth_certificate_number: args.birth_certificate.clone(),
+        medical_record_number: args.mrn.clone(),
         mother_maiden_name: args.mother_maiden.clone(),
         guardian_name: args.guardian.clone(),
         preferred_language: args

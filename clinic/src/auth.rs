@@ -249,6 +249,27 @@ impl Clinic {
         Ok(())
     }
 
+    /// Deactivates an account (its sessions end at their next use; sign-in is
+    /// refused) or reactivates it, keeping its roles. An administrator cannot
+    /// deactivate their own account.
+    pub fn set_user_active(
+        &self,
+        session: &Session,
+        id: UserId,
+        active: bool,
+    ) -> Result<(), ClinicError> {
+        self.authorize(session, Permission::ManageUsers)?;
+        if !active && id == session.user_id() {
+            return Err(ClinicError::OwnAccount);
+        }
+        let mut store = self.lock();
+        let user = store.user(id)?.ok_or(ClinicError::UserNotFound)?;
+        store.write(&session.actor(), self.now(), |w| {
+            w.set_user_roles(id, &user.roles, active)
+        })?;
+        Ok(())
+    }
+
     /// Sets a temporary password (and unlocks the account); the user must change it at sign-in.
     pub fn reset_password(
         &self,

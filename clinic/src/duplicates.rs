@@ -31,11 +31,15 @@ fn close(a: &str, b: &str) -> bool {
 /// Whether `a` and `b` are probably the same person.
 #[must_use]
 pub fn likely_same_person(a: &PatientDetails, b: &PatientDetails) -> bool {
-    let certificate = a.birth_certificate_number.trim();
-    if !certificate.is_empty()
-        && certificate.eq_ignore_ascii_case(b.birth_certificate_number.trim())
-    {
-        return true;
+    for (x, y) in [
+        (&a.birth_certificate_number, &b.birth_certificate_number),
+        // A chart number names one patient at this clinic.
+        (&a.medical_record_number, &b.medical_record_number),
+    ] {
+        let x = x.trim();
+        if !x.is_empty() && x.eq_ignore_ascii_case(y.trim()) {
+            return true;
+        }
     }
     if a.birth_date.is_none() || a.birth_date != b.birth_date {
         return false;
@@ -103,5 +107,17 @@ mod tests {
         a.birth_certificate_number = "2020-WA-001".into();
         b.birth_certificate_number = "2020-wa-001".into();
         assert!(likely_same_person(&a, &b));
+    }
+
+    #[test]
+    fn same_chart_number_is_a_likely_duplicate() {
+        let mut a = p("Guadalupe", "Ramírez", "Ortiz", (2020, 5, 14));
+        let mut b = p("Lupe", "Vega", "", (2020, 5, 15));
+        assert!(!likely_same_person(&a, &b));
+        a.medical_record_number = "004417".into();
+        b.medical_record_number = " 004417".into();
+        assert!(likely_same_person(&a, &b));
+        b.medical_record_number = "004418".into();
+        assert!(!likely_same_person(&a, &b));
     }
 }

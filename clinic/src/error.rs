@@ -36,6 +36,12 @@ pub enum ClinicError {
     /// The signed-in account was deactivated (or removed) since signing in.
     #[error("the signed-in account is no longer active")]
     AccountInactive,
+    /// "Entered in error" needs to say why.
+    #[error("say why the record was entered in error")]
+    ReasonRequired,
+    /// An administrator tried to deactivate their own account.
+    #[error("an administrator cannot deactivate their own account")]
+    OwnAccount,
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -49,6 +55,8 @@ impl UserMessage for ClinicError {
             ClinicError::EventNotFound => "error.event.not_found",
             ClinicError::UserNotFound => "error.user.not_found",
             ClinicError::AccountInactive => "error.session.inactive",
+            ClinicError::OwnAccount => "error.user.own_account",
+            ClinicError::ReasonRequired => "error.event.reason_required",
             ClinicError::Store(e) => e.message_key(),
         }
     }

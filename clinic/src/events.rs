@@ -95,6 +95,9 @@ impl Clinic {
         reason: &str,
     ) -> Result<(), ClinicError> {
         self.authorize(session, Permission::RecordEvents)?;
+        if reason.trim().is_empty() {
+            return Err(ClinicError::ReasonRequired);
+        }
         let found = self.lock().write(&session.actor(), self.now(), |w| {
             w.mark_event_entered_in_error(id, reason.trim())
         })?;

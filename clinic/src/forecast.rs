@@ -283,6 +283,7 @@ impl Clinic {
             .details
             .birth_date
             .ok_or(ClinicError::PatientNotFound)?;
+        self.audit_read(session, "view_forecast", "patient", &id.to_string(), "")?;
         Ok(assess(
             engine()?,
             birth,

@@ -9,6 +9,7 @@
 //! (domain rows + outbox change + audit event), and returns a typed error
 //! whose message exists in English and Spanish.
 
+pub mod audit;
 pub mod auth;
 pub mod bundle;
 pub mod documents;
@@ -304,6 +305,28 @@ impl Clinic {
         self.store
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Audits a read of patient data (who saw what). Reading stays possible
+    /// on a full disk: the read is then logged here as not audited.
+    pub(crate) fn audit_read(
+        &self,
+        session: &Session,
+        action: &str,
+        entity: &str,
+        id: &str,
+        detail: &str,
+    ) -> Result<(), ClinicError> {
+        match self.lock().write(&session.actor(), self.now(), |w| {
+            w.audit(action, entity, id, detail)
+        }) {
+            Ok(()) => Ok(()),
+            Err(salal_store::StoreError::DiskFull) => {
+                tracing::warn!(action, entity, id, "disk full: read not audited");
+                Ok(())
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Removes the database key from the OS keyring (the recovery key still opens it).

@@ -19,9 +19,30 @@ impl Clinic {
     ) -> Result<Vec<PatientSummary>, ClinicError> {
         self.authorize(session, Permission::ViewPatients)?;
         let parsed = SearchQuery::parse(query, session.language(), self.today());
-        Ok(self
+        let found = self
             .lock()
-            .search_patients(&parsed, Some(session.user_id()), limit)?)
+            .search_patients(&parsed, Some(session.user_id()), limit)?;
+        self.audit_shown(session, "search", query, &found)?;
+        Ok(found)
+    }
+
+    /// Audits a list of patients shown to the user: what was asked, and who
+    /// was listed (found again by the audit screen's patient filter).
+    fn audit_shown(
+        &self,
+        session: &Session,
+        action: &str,
+        asked: &str,
+        shown: &[PatientSummary],
+    ) -> Result<(), ClinicError> {
+        if shown.is_empty() {
+            return Ok(());
+        }
+        let detail = serde_json::json!({
+            "asked": asked,
+            "shown": shown.iter().map(|p| p.id.to_string()).collect::<Vec<_>>(),
+        });
+        self.audit_read(session, action, "patient", "", &detail.to_string())
     }
 
     /// Existing patients that are probably the same person as `details`.
@@ -41,6 +62,11 @@ impl Clinic {
             candidates
                 .extend(store.patients_with_birth_certificate(&details.birth_certificate_number)?);
         }
+        if !details.medical_record_number.trim().is_empty() {
+            candidates
+                .extend(store.patients_with_medical_record_number(&details.medical_record_number)?);
+        }
+        drop(store);
         let mut found: Vec<PatientSummary> = Vec::new();
         for (summary, other) in candidates {
             if Some(summary.id) != except
@@ -50,6 +76,7 @@ impl Clinic {
                 found.push(summary);
             }
         }
+        self.audit_shown(session, "duplicate_check", &details.display_name(), &found)?;
         Ok(found)
     }
 

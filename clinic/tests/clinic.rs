@@ -608,3 +608,115 @@ fn the_record_forecast_says_what_is_due_and_why_a_dose_does_not_count() {
     assert_ne!(hepb.due, salal_clinic::DueState::Complete);
     assert_eq!(hepb.doses.len(), 2);
 }
+
+#[test]
+fn every_read_of_a_patient_is_in_the_audit_log_an_administrator_reviews() {
+    use salal_clinic::audit::{AUDIT_SCREEN_LIMIT, AuditFilter};
+    let f = Fixture::new();
+    let admin = f.admin();
+    let nurse = NewUser {
+        username: "nurse".into(),
+        display_name: "Carmen Ríos".into(),
+        roles: vec![Role::Clinician],
+        temporary_password: "Mango-azul-Tren-19".into(),
+        language: Lang::En,
+    };
+    f.clinic.create_user(&admin, &nurse).unwrap();
+    f.clinic
+        .change_password("nurse", "Mango-azul-Tren-19", "Pino-rojo-Lago-73")
+        .unwrap();
+    let nurse = f.clinic.login("nurse", "Pino-rojo-Lago-73").unwrap();
+    let jose = f.register(&admin, &child("José", "García", "", day(2020, 3, 7)));
+    let other = f.register(&admin, &child("Ana", "Ruiz", "", day(2019, 1, 2)));
+
+    // The nurse finds him, opens his record and his forecast.
+    let found = f.clinic.search_patients(&nurse, "garcia", 20).unwrap();
+    assert_eq!(found.len(), 1);
+    f.clinic.patient_record(&nurse, jose).unwrap();
+    f.clinic.patient_forecast(&nurse, jose).unwrap();
+    // A search that lists nobody leaves nothing to say.
+    assert!(
+        f.clinic
+            .search_patients(&nurse, "zzz", 20)
+            .unwrap()
+            .is_empty()
+    );
+
+    let about_jose = AuditFilter {
+        patient: Some(jose),
+        ..AuditFilter::default()
+    };
+    let log = f
+        .clinic
+        .audit_log(&admin, &about_jose, AUDIT_SCREEN_LIMIT)
+        .unwrap();
+    let by_nurse: Vec<&str> = log
+        .iter()
+        .filter(|e| e.username == "nurse")
+        .map(|e| e.action.as_str())
+        .collect();
+    // Newest first.
+    assert_eq!(by_nurse, ["view_forecast", "view", "search"], "{log:#?}");
+    let search = log.iter().find(|e| e.action == "search").unwrap();
+    assert!(search.detail.contains("garcia") && search.detail.contains(&jose.to_string()));
+    assert!(
+        log.iter()
+            .any(|e| e.username == "admin" && e.action == "create"),
+        "his registration is there too: {log:#?}"
+    );
+    assert!(
+        !log.iter()
+            .any(|e| e.detail.contains(&other.to_string()) || e.entity_id == other.to_string()),
+        "nothing about another patient: {log:#?}"
+    );
+
+    // By user, action and day.
+    let nurse_views = AuditFilter {
+        username: Some("NURSE".into()),
+        action: Some("view".into()),
+        from: Some(f.clinic.today()),
+        to: Some(f.clinic.today()),
+        ..AuditFilter::default()
+    };
+    let views = f
+        .clinic
+        .audit_log(&admin, &nurse_views, AUDIT_SCREEN_LIMIT)
+        .unwrap();
+    assert_eq!(views.len(), 1, "{views:#?}");
+    assert_eq!(views[0].entity_id, jose.to_string());
+    let yesterday = AuditFilter {
+        to: f.clinic.today().pred_opt(),
+        ..nurse_views.clone()
+    };
+    assert!(
+        f.clinic
+            .audit_log(&admin, &yesterday, AUDIT_SCREEN_LIMIT)
+            .unwrap()
+            .is_empty()
+    );
+
+    // The same as CSV, one line per event after the header.
+    let csv = f.clinic.audit_csv(&admin, &about_jose).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("time,user,action,record_type,record_id,detail")
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert!(rows.len() >= 4, "{csv}");
+    assert!(
+        rows.iter()
+            .any(|r| r.contains(",nurse,view_forecast,patient,"))
+    );
+
+    // Only an administrator reviews it, and every review is itself audited.
+    assert!(matches!(
+        f.clinic.audit_log(&nurse, &about_jose, 10),
+        Err(ClinicError::NotPermitted)
+    ));
+    let reviews = AuditFilter {
+        action: Some("audit_review".into()),
+        ..AuditFilter::default()
+    };
+    assert!(!f.clinic.audit_log(&admin, &reviews, 10).unwrap().is_empty());
+}

@@ -412,6 +412,28 @@ impl CodeSets {
             .map_or(&[], Vec::as_slice)
     }
 
+    /// What a user reads for `code` of `table` in `lang`: the project's own
+    /// translation (`assets/i18n/<lang>/codes.json`, key `code.<table>.<code>`),
+    /// else the table's display text on one line, else the code itself.
+    #[must_use]
+    pub fn label(&self, table: Table, code: &str, lang: crate::i18n::Lang) -> String {
+        let code = code.trim();
+        let known = self.lookup(table, code);
+        let key = format!(
+            "code.{}.{}",
+            table_name(table),
+            known.map_or(code, |c| c.code.as_str())
+        );
+        let text = crate::i18n::tr(lang, &key);
+        if text != key {
+            return text.to_owned();
+        }
+        known.map_or_else(
+            || code.to_owned(),
+            |c| c.display.split_whitespace().collect::<Vec<_>>().join(" "),
+        )
+    }
+
     /// The value `code` of `table`, if it exists.
     #[must_use]
     pub fn lookup(&self, table: Table, code: &str) -> Option<&Code> {
@@ -466,6 +488,41 @@ mod tests {
         for table in Table::ALL {
             assert!(!sets.table(table).is_empty(), "{table:?} is empty");
         }
+    }
+
+    #[test]
+    fn every_code_a_pick_list_offers_has_a_spanish_name() {
+        use crate::i18n::Lang;
+        let sets = CodeSets::embedded().unwrap();
+        let mut missing = Vec::new();
+        for table in Table::ALL {
+            for code in sets.table(table) {
+                // State-specific codes are never offered.
+                if code.code_system.starts_with("local") {
+                    continue;
+                }
+                let key = format!("code.{}.{}", table_name(table), code.code);
+                for lang in Lang::ALL {
+                    if crate::i18n::tr(lang, &key) == key {
+                        missing.push(format!("{lang}: {key} ({})", code.display));
+                    }
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "add to assets/i18n/*/codes.json: {missing:#?}"
+        );
+        assert_eq!(
+            sets.label(Table::Site, "LD", Lang::Es),
+            "Deltoides izquierdo"
+        );
+        assert_eq!(sets.label(Table::Site, " ld", Lang::En), "Left deltoid");
+        assert_eq!(
+            sets.label(Table::Site, "ZZ", Lang::Es),
+            "ZZ",
+            "an unknown code stays as sent"
+        );
     }
 
     #[test]

@@ -68,6 +68,9 @@ pub struct PatientDetails {
     pub sex: Sex,
     /// State birth certificate number.
     pub birth_certificate_number: String,
+    /// This organization's own medical record number (chart number) for the
+    /// patient. Private to the organization, like the phone and address.
+    pub medical_record_number: String,
     /// Mother's maiden name (PID-6), a strong matching field.
     pub mother_maiden_name: String,
     /// Guardian's name.
@@ -164,6 +167,7 @@ impl PatientDetails {
             &mut self.last_name,
             &mut self.second_last_name,
             &mut self.birth_certificate_number,
+            &mut self.medical_record_number,
             &mut self.mother_maiden_name,
             &mut self.guardian_name,
             &mut self.guardian_relationship,
@@ -204,6 +208,7 @@ impl PatientDetails {
             ("last_name", &self.last_name),
             ("second_last_name", &self.second_last_name),
             ("birth_certificate_number", &self.birth_certificate_number),
+            ("medical_record_number", &self.medical_record_number),
             ("mother_maiden_name", &self.mother_maiden_name),
             ("guardian_name", &self.guardian_name),
             ("address_line", &self.address_line),

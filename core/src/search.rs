@@ -6,7 +6,8 @@
 //! in any order. Birth dates are read in the forms people type: `3/7/2019`,
 //! `03072019`, `2019-03-07`, `3-7-19`. A date like 3/7/2019 is ambiguous
 //! (March 7 in the US, July 3 in most Spanish-speaking countries); both are
-//! kept, the reading of the user's language first.
+//! kept, the reading of the user's language first. One word with a digit in
+//! it may also be a chart or birth certificate number.
 
 use crate::i18n::Lang;
 use chrono::NaiveDate;
@@ -39,6 +40,9 @@ pub struct SearchQuery {
     pub name_tokens: Vec<String>,
     /// Candidate birth dates (any may match), the most likely first.
     pub birth_dates: Vec<NaiveDate>,
+    /// The query as typed when it is one word with a digit in it: it may be
+    /// a chart (medical record) number or a birth certificate number.
+    pub identifier: Option<String>,
 }
 
 impl SearchQuery {
@@ -50,6 +54,11 @@ impl SearchQuery {
             .split(|c: char| c.is_whitespace() || c == ',')
             .filter(|w| !w.is_empty())
             .collect();
+        if let [word] = words.as_slice()
+            && word.chars().any(|c| c.is_ascii_digit())
+        {
+            query.identifier = Some((*word).to_owned());
+        }
         let mut i = 0;
         while i < words.len() {
             if let Some((date, used)) = spelled_date(&words[i..], today) {
@@ -79,7 +88,7 @@ impl SearchQuery {
     /// Whether nothing searchable was typed.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.name_tokens.is_empty() && self.birth_dates.is_empty()
+        self.name_tokens.is_empty() && self.birth_dates.is_empty() && self.identifier.is_none()
     }
 }
 

@@ -69,6 +69,8 @@ pub enum Permission {
     ManageInventory,
     /// Manage users.
     ManageUsers,
+    /// Review the audit log (who saw or changed what).
+    ReviewAudit,
 }
 
 /// Whether any of `roles` grants `permission`.

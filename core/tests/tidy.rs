@@ -106,7 +106,12 @@ fn pure_crates_reach_no_io_crate() {
         "keyring",
         "salal-store",
     ];
-    for pure in ["salal-core", "salal-forecast"] {
+    for pure in [
+        "salal-core",
+        "salal-forecast",
+        "salal-matching",
+        "salal-hl7",
+    ] {
         let Some(start) = names.iter().find(|(_, n)| **n == pure).map(|(id, _)| *id) else {
             continue;
         };

@@ -186,6 +186,8 @@ pub struct DemoClinic {
     schedule: Vec<ScheduledDose>,
     with_doses: bool,
     family: Vec<DemoPatient>,
+    /// Patients made so far (numbers the clinic's charts).
+    made: u64,
 }
 
 fn pick<'a>(rng: &mut ChaCha8Rng, list: &[&'a str]) -> &'a str {
@@ -202,6 +204,7 @@ impl DemoClinic {
             schedule: schedule(),
             with_doses: true,
             family: Vec::new(),
+            made: 0,
         }
     }
 
@@ -272,7 +275,9 @@ impl DemoClinic {
                 Some((a, b)) => (a.to_owned(), b.to_owned()),
                 None => (first.to_owned(), String::new()),
             };
+            self.made += 1;
             let details = PatientDetails {
+                medical_record_number: format!("{:06}", self.made),
                 first_name,
                 middle_name,
                 last_name: last.clone(),

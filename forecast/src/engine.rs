@@ -18,7 +18,8 @@ use crate::model::{
 };
 use crate::select::select_best;
 use crate::types::{
-    ActiveObservation, Ctx, CtxParts, GroupIndex, PDose, ReasonSet, SeriesRun, TargetDose,
+    ActiveObservation, Ctx, CtxParts, GroupIndex, PDose, ReasonSet, SeriesForecast, SeriesRun,
+    TargetDose,
 };
 
 /// A CVX code's association with an antigen, by age at administration.
@@ -27,6 +28,24 @@ struct Association {
     antigen: usize,
     begin_age: Option<Duration>,
     end_age: Option<Duration>,
+}
+
+/// The forecast of one relevant patient series, named.
+#[derive(Debug, Clone)]
+#[cfg_attr(
+    not(test),
+    expect(
+        dead_code,
+        reason = "only the crate's tests ask for every series forecast"
+    )
+)]
+pub(crate) struct SeriesForecastOf {
+    /// Antigen.
+    pub(crate) antigen: Arc<str>,
+    /// Antigen series.
+    pub(crate) series: Arc<str>,
+    /// Its forecast.
+    pub(crate) forecast: SeriesForecast,
 }
 
 /// The CDSi engine. Build once per process with [`Engine::new`]; [`Engine::assess`] is
@@ -140,6 +159,29 @@ impl Engine {
 
     /// Evaluates the history and forecasts every vaccine group for a patient.
     pub fn assess(&self, input: &PatientInput) -> Assessment {
+        self.assess_keeping(input, None)
+    }
+
+    /// [`Engine::assess`], also returning the forecast of every relevant patient series
+    /// (not only the best ones) with its unadjusted dates, for tests of the engine's
+    /// own date logic.
+    #[cfg(test)]
+    pub(crate) fn assess_with_series(
+        &self,
+        input: &PatientInput,
+    ) -> (Assessment, Vec<SeriesForecastOf>) {
+        let mut series = Vec::new();
+        let assessment = self.assess_keeping(input, Some(&mut series));
+        (assessment, series)
+    }
+
+    /// The assessment; every relevant patient series forecast is pushed to `keep` when
+    /// given.
+    fn assess_keeping(
+        &self,
+        input: &PatientInput,
+        mut keep: Option<&mut Vec<SeriesForecastOf>>,
+    ) -> Assessment {
         let mut doses: Vec<PDose<'_>> = input
             .doses
             .iter()
@@ -202,22 +244,19 @@ impl Engine {
                 }
             }
         }
-        let mut antigen_forecasts: Vec<Option<(AntigenForecast, Vec<DoseEvaluation>)>> =
-            vec![None; self.data.antigens.len()];
-        for (ai, antigen) in self.data.antigens.iter().enumerate() {
-            let adoses = per_antigen.get(ai).map(Vec::as_slice).unwrap_or(&[]);
-            let order = self.series_order.get(ai).map(Vec::as_slice).unwrap_or(&[]);
-            let result = self.assess_antigen(&ctx, ai, antigen, order, adoses);
-            if let Some((forecast, evals, valid)) = result {
-                for (pos, v) in valid {
-                    if let Some(slot) = adoses.get(pos).and_then(|&pd| ctx.dose_valid.get_mut(pd)) {
-                        *slot = Some(slot.unwrap_or(false) || v);
-                    }
-                }
-                if let Some(slot) = antigen_forecasts.get_mut(ai) {
-                    *slot = Some((forecast, evals));
-                }
+        let mut antigen_forecasts =
+            self.assess_antigens(&mut ctx, &per_antigen, keep.as_deref_mut());
+        // CALCDTCONFLICT-2 needs the status of earlier live doses of antigens processed
+        // later; when one decided a conflict without it, the antigens are assessed again
+        // with the statuses of this first pass.
+        if ctx.unknown_status.get() {
+            ctx.earlier_pass_valid =
+                std::mem::replace(&mut ctx.dose_valid, vec![None; ctx.doses.len()]);
+            ctx.unknown_status.set(false);
+            if let Some(keep) = keep.as_deref_mut() {
+                keep.clear();
             }
+            antigen_forecasts = self.assess_antigens(&mut ctx, &per_antigen, keep);
         }
         let mut vaccine_groups: Vec<VaccineGroupForecast> = Vec::with_capacity(self.groups.len());
         for g in &self.groups {
@@ -259,6 +298,35 @@ impl Engine {
         }
     }
 
+    /// Chapters 5 to 8 for every antigen in supporting-data order, recording in
+    /// `ctx.dose_valid` the status of each dose in the best series of each antigen.
+    #[allow(clippy::type_complexity)]
+    fn assess_antigens(
+        &self,
+        ctx: &mut Ctx<'_>,
+        per_antigen: &[Vec<usize>],
+        mut keep: Option<&mut Vec<SeriesForecastOf>>,
+    ) -> Vec<Option<(AntigenForecast, Vec<DoseEvaluation>)>> {
+        let mut antigen_forecasts: Vec<Option<(AntigenForecast, Vec<DoseEvaluation>)>> =
+            vec![None; self.data.antigens.len()];
+        for (ai, antigen) in self.data.antigens.iter().enumerate() {
+            let adoses = per_antigen.get(ai).map(Vec::as_slice).unwrap_or(&[]);
+            let order = self.series_order.get(ai).map(Vec::as_slice).unwrap_or(&[]);
+            let result = self.assess_antigen(ctx, ai, antigen, order, adoses, keep.as_deref_mut());
+            if let Some((forecast, evals, valid)) = result {
+                for (pos, v) in valid {
+                    if let Some(slot) = adoses.get(pos).and_then(|&pd| ctx.dose_valid.get_mut(pd)) {
+                        *slot = Some(slot.unwrap_or(false) || v);
+                    }
+                }
+                if let Some(slot) = antigen_forecasts.get_mut(ai) {
+                    *slot = Some((forecast, evals));
+                }
+            }
+        }
+        antigen_forecasts
+    }
+
     /// Chapters 5 to 8 for one antigen: returns its forecast, the evaluations of its doses
     /// in the chosen best series, and (antigen dose position, valid) pairs.
     #[allow(clippy::type_complexity)]
@@ -269,6 +337,7 @@ impl Engine {
         antigen: &AntigenData,
         order: &[usize],
         adoses: &[usize],
+        keep: Option<&mut Vec<SeriesForecastOf>>,
     ) -> Option<(AntigenForecast, Vec<DoseEvaluation>, Vec<(usize, bool)>)> {
         let mut runs: Vec<SeriesRun> = Vec::new();
         for &si in order {
@@ -290,6 +359,15 @@ impl Engine {
                 evals,
                 forecast,
             });
+        }
+        if let Some(keep) = keep {
+            keep.extend(runs.iter().filter_map(|r| {
+                Some(SeriesForecastOf {
+                    antigen: Arc::clone(self.antigen_names.get(ai)?),
+                    series: Arc::clone(self.series_names.get(ai)?.get(r.series)?),
+                    forecast: r.forecast.clone(),
+                })
+            }));
         }
         if runs.is_empty() {
             return None;

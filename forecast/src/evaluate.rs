@@ -274,7 +274,7 @@ fn evaluate_dose(
         reasons.insert(EvaluationReason::IntervalGracePeriod);
     }
     // 6.7: vaccine conflicts (CALCDTCONFLICT-1, -2, CONFLICT-3).
-    let conflict = in_conflict(ctx, dose);
+    let conflict = in_conflict(ctx, dose, pos, adoses, evals);
     if conflict {
         reasons.insert(EvaluationReason::LiveVirusConflict);
     }
@@ -301,12 +301,21 @@ fn evaluate_dose(
 
 /// CONFLICT-3: is the dose an impacted vaccine dose administered?
 ///
-/// CALCDTCONFLICT-2 needs the evaluation status of the previous (conflicting) dose,
-/// which belongs to other antigens. Antigens are processed in supporting-data order and
-/// a dose's status is taken from the best series of the antigens already processed
-/// (valid if valid for any); a dose not evaluated yet has "no evaluation status" and so
-/// uses the minimum conflict end interval, as the rule says.
-fn in_conflict(ctx: &Ctx<'_>, dose: &PDose<'_>) -> bool {
+/// CALCDTCONFLICT-2 ends the conflict at the minimum conflict end interval when the
+/// previous (conflicting) dose is valid or has no evaluation status, and at the longer
+/// conflict end interval when it has another status. A previous dose of this antigen
+/// has already been evaluated in this patient series (`evals`, positions before `pos`),
+/// so that status is used. A dose of other antigens only takes its status from the best
+/// series of the antigens already processed (valid if valid for any), else from the
+/// engine's first pass over the patient ([`Ctx::earlier_pass_valid`]); with neither it has
+/// no evaluation status yet. `unknown_status` is set when that last case decided.
+fn in_conflict(
+    ctx: &Ctx<'_>,
+    dose: &PDose<'_>,
+    pos: usize,
+    adoses: &[usize],
+    evals: &[Option<DoseEval>],
+) -> bool {
     let Some(cvx) = dose.cvx else { return false };
     let list = ctx.conflicts_for(cvx);
     if list.is_empty() {
@@ -329,8 +338,17 @@ fn in_conflict(ctx: &Ctx<'_>, dose: &PDose<'_>) -> bool {
                 .as_ref()
                 .and_then(|b| b.add_to(prev.date))
                 .unwrap_or(prev.date);
-            let valid_or_unknown = ctx.dose_valid.get(i).copied().flatten().unwrap_or(true);
-            let end_interval = if valid_or_unknown {
+            let in_this_series = adoses
+                .iter()
+                .take(pos)
+                .position(|&pd| pd == i)
+                .and_then(|p| evals.get(p).copied().flatten())
+                .map(|e| e.status == EvaluationStatus::Valid);
+            let status = in_this_series.or_else(|| ctx.dose_status(i));
+            if status.is_none() {
+                ctx.unknown_status.set(true);
+            }
+            let end_interval = if status.unwrap_or(true) {
                 c.min_end.as_ref()
             } else {
                 c.end.as_ref()

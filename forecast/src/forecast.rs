@@ -8,7 +8,9 @@ use crate::dates::add_days;
 use crate::evaluate::{age_rule, completed_groups, in_effect, interval_reference};
 use crate::model::{ForecastDates, ForecastReason, SeriesStatus};
 use crate::skip::{SkipInput, can_skip};
-use crate::types::{Ctx, DoseEval, SeriesForecast, SeriesRun, TargetDose, TargetStatus};
+use crate::types::{
+    Ctx, DoseEval, SeriesForecast, SeriesRun, TargetDose, TargetStatus, UnadjustedDates,
+};
 
 /// Chapter 7 for one series. Marks target doses skipped in forecast context.
 pub(crate) fn forecast_series(
@@ -173,13 +175,13 @@ pub(crate) fn forecast_series(
             }
         }
         // 7.5 Table 7-13.
-        let unadjusted_rec = age
-            .and_then(|a| ctx.age_date(a.earliest_rec.as_ref()))
+        let earliest_recommended_age = age.and_then(|a| ctx.age_date(a.earliest_rec.as_ref()));
+        let latest_recommended_age = age.and_then(|a| ctx.age_date(a.latest_rec.as_ref()));
+        let unadjusted_rec = earliest_recommended_age
             .or(rec_intervals)
             .unwrap_or(earliest);
         let recommended = unadjusted_rec.max(earliest);
-        let unadjusted_past_due = age
-            .and_then(|a| ctx.age_date(a.latest_rec.as_ref()))
+        let unadjusted_past_due = latest_recommended_age
             .or(late_intervals)
             .and_then(|d| add_days(d, -1));
         let past_due = unadjusted_past_due.map(|d| d.max(earliest));
@@ -271,6 +273,15 @@ pub(crate) fn forecast_series(
             finish: Some(finish),
             completable,
             priority,
+            unadjusted: Some(UnadjustedDates {
+                earliest,
+                recommended: unadjusted_rec,
+                past_due: unadjusted_past_due,
+                min_age: age.and_then(|a| ctx.age_date(a.min.as_ref())),
+                earliest_recommended_age,
+                latest_recommended_age,
+                max_age: max_age_date,
+            }),
         };
     }
     SeriesForecast::status(

@@ -42,6 +42,8 @@ pub use error::DataError;
 pub mod check;
 pub mod model;
 
+#[cfg(test)]
+mod date_properties;
 mod engine;
 mod evaluate;
 mod forecast;

@@ -63,6 +63,12 @@ pub(crate) struct Ctx<'a> {
     /// already processed (`Some(true)` valid, `Some(false)` other, `None` not yet known);
     /// used for live virus conflicts (CALCDTCONFLICT-2).
     pub(crate) dose_valid: Vec<Option<bool>>,
+    /// The same, as the engine's first pass over the patient left it, for doses of
+    /// antigens not processed yet (empty on the first pass).
+    pub(crate) earlier_pass_valid: Vec<Option<bool>>,
+    /// Set when a live virus conflict was decided for a previous dose with no evaluation
+    /// status yet, so the engine knows a second pass may decide differently.
+    pub(crate) unknown_status: Cell<bool>,
     /// Memo of `dob + age` (the same ages recur across series and doses): a small
     /// direct-mapped cache.
     age_cache: [Cell<AgeSlot>; AGE_CACHE_SLOTS],
@@ -109,6 +115,8 @@ impl<'a> Ctx<'a> {
             birth_country: p.birth_country,
             doses: p.doses,
             dose_valid: vec![None; n],
+            earlier_pass_valid: Vec::new(),
+            unknown_status: Cell::new(false),
             age_cache: std::array::from_fn(|_| Cell::new(AgeSlot::default())),
         }
     }
@@ -160,6 +168,16 @@ impl Ctx<'_> {
             .filter(|o| o.code == code)
             .map(|o| o.date)
             .max()
+    }
+
+    /// The evaluation status of a patient dose as known so far (`Some(true)` valid):
+    /// from the antigens already processed, else from the engine's first pass.
+    pub(crate) fn dose_status(&self, dose: usize) -> Option<bool> {
+        self.dose_valid
+            .get(dose)
+            .copied()
+            .flatten()
+            .or_else(|| self.earlier_pass_valid.get(dose).copied().flatten())
     }
 
     /// Live virus conflicts impacting a vaccine type: (conflicting type, conflict index).
@@ -255,6 +273,34 @@ pub(crate) struct SeriesForecast {
     pub(crate) completable: bool,
     /// Priority patient series forecast (FORECASTPRIORITY-1).
     pub(crate) priority: bool,
+    /// The dates the forecast dates were derived from, before FORECASTDT-5 and -6
+    /// adjust them to the earliest date (when a dose is due).
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "read by the crate's tests of the date logic")
+    )]
+    pub(crate) unadjusted: Option<UnadjustedDates>,
+}
+
+/// The dates of a patient series forecast as computed from the supporting data
+/// (Tables 7-12 and 7-13), before any adjustment. Kept so that tests can check the
+/// engine's own dates, not only their adjusted (clamped) versions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct UnadjustedDates {
+    /// Candidate earliest date (FORECASTDTCAN-1), the forecast's earliest date.
+    pub(crate) earliest: NaiveDate,
+    /// Unadjusted recommended date (FORECASTDT-2).
+    pub(crate) recommended: NaiveDate,
+    /// Unadjusted past-due date (FORECASTDT-3), if any.
+    pub(crate) past_due: Option<NaiveDate>,
+    /// Minimum age date (CALCDTAGE-4).
+    pub(crate) min_age: Option<NaiveDate>,
+    /// Earliest recommended age date (CALCDTAGE-3).
+    pub(crate) earliest_recommended_age: Option<NaiveDate>,
+    /// Latest recommended age date (CALCDTAGE-2).
+    pub(crate) latest_recommended_age: Option<NaiveDate>,
+    /// Maximum age date (CALCDTAGE-1).
+    pub(crate) max_age: Option<NaiveDate>,
 }
 
 impl SeriesForecast {
@@ -264,6 +310,7 @@ impl SeriesForecast {
             finish: None,
             completable: status == SeriesStatus::Complete,
             priority: false,
+            unadjusted: None,
         }
     }
 }

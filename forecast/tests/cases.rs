@@ -322,3 +322,107 @@ fn interval_from_an_observation_starts_on_its_date() {
         .unwrap();
     assert_eq!(pertussis.forecast.earliest, Some(d(2025, 12, 8)));
 }
+
+/// CALCDTCONFLICT-2 at its boundary: a live vaccine given after a dose of the same
+/// live vaccine is in conflict until the minimum conflict end interval (24 days) when
+/// that dose is valid, and until the conflict end interval (28 days) when it has
+/// another evaluation status. The earlier dose has been evaluated in the same patient
+/// series, so its status is known, for every antigen of the vaccine (the first one
+/// processed included); it is not "no evaluation status".
+#[test]
+fn live_virus_conflict_end_depends_on_the_earlier_dose_status() {
+    let engine = Engine::new(&SupportingData::embedded().unwrap());
+    let born = d(2024, 1, 15);
+    // Each antigen of MMR: (status of dose 1, status and reasons of dose 2).
+    let second = |first: NaiveDate, days: u64| {
+        let date = first.checked_add_days(chrono::Days::new(days)).unwrap();
+        let input = PatientInput {
+            birth_date: born,
+            gender: Gender::Female,
+            assessment_date: d(2025, 6, 1),
+            doses: vec![
+                AdministeredDose::new(0, first, "03"),
+                AdministeredDose::new(1, date, "03"),
+            ],
+            observations: vec![],
+            birth_country: None,
+        };
+        let a = engine.assess(&input);
+        let status = |antigen: &str, id: usize| {
+            a.evaluations
+                .iter()
+                .find(|e| e.dose_id == id && &*e.antigen == antigen)
+                .map(|e| (e.status, e.reasons.clone()))
+                .unwrap()
+        };
+        ["Measles", "Mumps", "Rubella"]
+            .map(|antigen| (antigen, status(antigen, 0).0, status(antigen, 1)))
+    };
+    let conflict = (
+        EvaluationStatus::NotValid,
+        vec![salal_forecast::EvaluationReason::LiveVirusConflict],
+    );
+    let valid = (EvaluationStatus::Valid, vec![]);
+    // 12 months − 4 days is 2025-01-11: a dose on 2025-01-10 is too young, so the
+    // conflict after it lasts 28 days.
+    let not_valid_first = d(2025, 1, 10);
+    for (days, want) in [
+        (23, &conflict),
+        (24, &conflict),
+        (27, &conflict),
+        (28, &valid),
+    ] {
+        for (antigen, first, got) in second(not_valid_first, days) {
+            assert_eq!(first, EvaluationStatus::NotValid, "{antigen}");
+            assert_eq!(&got, want, "{antigen}: {days} days after a not-valid dose");
+        }
+    }
+    // The same after a mumps-only dose, an antigen processed after measles: its status
+    // comes from the engine's first pass, not "no evaluation status".
+    let measles_after_mumps = |first: NaiveDate, days: u64| {
+        let input = PatientInput {
+            birth_date: born,
+            gender: Gender::Female,
+            assessment_date: d(2025, 6, 1),
+            doses: vec![
+                AdministeredDose::new(0, first, "07"),
+                AdministeredDose::new(
+                    1,
+                    first.checked_add_days(chrono::Days::new(days)).unwrap(),
+                    "03",
+                ),
+            ],
+            observations: vec![],
+            birth_country: None,
+        };
+        let a = engine.assess(&input);
+        let of = |antigen: &str, id: usize| {
+            a.evaluations
+                .iter()
+                .find(|e| e.dose_id == id && &*e.antigen == antigen)
+                .map(|e| (e.status, e.reasons.clone()))
+                .unwrap()
+        };
+        (of("Mumps", 0).0, of("Measles", 1))
+    };
+    assert_eq!(
+        measles_after_mumps(not_valid_first, 25),
+        (EvaluationStatus::NotValid, conflict.clone())
+    );
+    assert_eq!(
+        measles_after_mumps(not_valid_first, 28),
+        (EvaluationStatus::NotValid, valid.clone())
+    );
+    assert_eq!(
+        measles_after_mumps(d(2025, 1, 15), 24),
+        (EvaluationStatus::Valid, valid.clone())
+    );
+    // After a valid dose at 13½ months, 24 days (28 days − 4) is enough; 23 are not.
+    let valid_first = d(2025, 3, 1);
+    for (days, want) in [(23, &conflict), (24, &valid)] {
+        for (antigen, first, got) in second(valid_first, days) {
+            assert_eq!(first, EvaluationStatus::Valid, "{antigen}");
+            assert_eq!(got.0, want.0, "{antigen}: {days} days after a valid dose");
+        }
+    }
+}

@@ -135,6 +135,9 @@ pub struct EventRow {
     pub detail: String,
     /// Entered in error: shown struck through, never counted.
     pub entered_in_error: bool,
+    /// Why it was entered in error.
+    #[serde(default)]
+    pub entered_in_error_reason: String,
 }
 
 /// Mark an event entered in error.
@@ -144,4 +147,7 @@ pub struct EnteredInErrorRequest {
     pub patient_id: String,
     /// The event's id.
     pub event_id: String,
+    /// Why it was entered in error (required).
+    #[serde(default)]
+    pub reason: String,
 }

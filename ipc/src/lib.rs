@@ -38,6 +38,9 @@ pub mod cmd {
     pub const LOGIN: &str = "login";
     /// Sign out.
     pub const LOGOUT: &str = "logout";
+    /// The user is still at the keyboard (the UI says so while they type or
+    /// click, a few times per idle period); keeps the session from timing out.
+    pub const STILL_HERE: &str = "still_here";
     /// Change a password (forced when it has expired).
     pub const CHANGE_PASSWORD: &str = "change_password";
     /// Switch the interface language (remembered per user once signed in).
@@ -66,6 +69,14 @@ pub mod cmd {
     pub const CREATE_USER: &str = "create_user";
     /// Change a user's roles (administrators).
     pub const SET_USER_ROLES: &str = "set_user_roles";
+    /// Deactivate or reactivate a user account (administrators).
+    pub const SET_USER_ACTIVE: &str = "set_user_active";
+    /// Give a user a temporary password to change at sign-in (administrators).
+    pub const RESET_USER_PASSWORD: &str = "reset_user_password";
+    /// The audit log, filtered (administrators).
+    pub const AUDIT_LOG: &str = "audit_log";
+    /// The filtered audit log as CSV in the documents folder (administrators).
+    pub const AUDIT_EXPORT: &str = "audit_export";
     /// [`crate::sync::SyncStatusView`] now (later ones arrive as [`crate::event::SYNC_STATUS`]).
     pub const SYNC_STATUS: &str = "sync_status";
     /// Sync with the registry now (the result arrives as events).

@@ -45,6 +45,8 @@ pub struct PatientForm {
     pub sex: String,
     /// Birth certificate number.
     pub birth_certificate_number: String,
+    /// This clinic's medical record number.
+    pub medical_record_number: String,
     /// Mother's maiden name.
     pub mother_maiden_name: String,
     /// Parent or guardian.
@@ -101,6 +103,9 @@ pub struct UpdateRequest {
     pub id: String,
     /// The form.
     pub patient: PatientForm,
+    /// Save even if the edited details look like another patient's.
+    #[serde(default)]
+    pub acknowledge_duplicates: bool,
 }
 
 /// Ask for a patient's record.

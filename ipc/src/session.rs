@@ -49,6 +49,10 @@ pub struct SessionInfo {
     pub is_admin: bool,
     /// The user's language.
     pub lang: Lang,
+    /// After how many seconds without use the session ends (the UI signs
+    /// out then, keeping what was typed; the shell refuses the session too).
+    #[serde(default)]
+    pub idle_seconds: u64,
 }
 
 /// Switch the language; remembered for the signed-in user, or for this computer.

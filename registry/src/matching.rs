@@ -21,7 +21,7 @@
 //! sequence lock ([`crate::records::lock_seq`]).
 
 use crate::records::{doc_from_row, registry_stamp, store_patient_doc};
-use salal_matching::{Decision, MatchRecord, Matcher, blocking_keys};
+use salal_matching::{Decision, MatchRecord, Matcher, MedicalRecordNumber, blocking_keys};
 use salal_sync::fields::{MERGED_INTO, PATIENT_ID, is_empty};
 use salal_sync::merge::Doc;
 use serde_json::Value;
@@ -70,13 +70,29 @@ fn text(fields: &serde_json::Map<String, Value>, key: &str) -> String {
         .to_owned()
 }
 
-/// What the matcher compares, from a patient record's fields.
+/// The pseudo-field [`load_patients`] adds: every organization's medical
+/// record number for the patient, as `[[org, number], ...]`.
+const MEDICAL_RECORDS: &str = "_medical_records";
+
+/// What the matcher compares, from a patient record's fields (and, when
+/// loaded for matching, every organization's medical record number).
 #[must_use]
 pub fn match_record(id: Uuid, fields: &serde_json::Map<String, Value>) -> MatchRecord {
+    let medical_records = fields
+        .get(MEDICAL_RECORDS)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|pair| {
+            let org = pair.get(0)?.as_str()?;
+            let number = pair.get(1)?.as_str()?;
+            (!number.trim().is_empty()).then(|| MedicalRecordNumber::new(org, number))
+        })
+        .collect();
     MatchRecord {
         registry_id: Some(id.to_string()),
         birth_certificate: text(fields, "birth_certificate_number"),
-        medical_records: Vec::new(),
+        medical_records,
         first_name: text(fields, "first_name"),
         middle_name: text(fields, "middle_name"),
         last_name: text(fields, "last_name"),
@@ -118,9 +134,17 @@ async fn load_patients(
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    // Matching reads the private fields too (the owner's), inside the registry.
+    // Matching reads the private fields too (the owner's), inside the
+    // registry, and every organization's medical record number.
     let rows = query(
-        "SELECT r.id, r.fields || coalesce(pf.fields, '{}'::jsonb) AS fields
+        "SELECT r.id, r.fields || coalesce(pf.fields, '{}'::jsonb)
+                || jsonb_build_object('_medical_records', coalesce(
+                     (SELECT jsonb_agg(jsonb_build_array(m.org_id::text,
+                                                         m.fields->>'medical_record_number'))
+                        FROM private_fields m
+                       WHERE m.entity = 'patient' AND m.record_id = r.id
+                         AND m.fields ? 'medical_record_number'),
+                     '[]'::jsonb)) AS fields
          FROM records r
          LEFT JOIN private_fields pf
            ON pf.entity = 'patient' AND pf.record_id = r.id AND pf.org_id = r.owner_org

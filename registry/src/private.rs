@@ -1,6 +1,6 @@
 //! Fields private to the organization that entered them.
 //!
-//! A patient's phone and address and a dose's note ([`PRIVATE_FIELDS`]) are
+//! A patient's phone, address and medical record number and a dose's note ([`PRIVATE_FIELDS`]) are
 //! kept per organization in `private_fields`, never in the shared `records`
 //! row: a push splits each change ([`split`]), the shared part merges into
 //! the record, the private part into the pushing organization's own row
@@ -27,6 +27,7 @@ pub const PRIVATE_FIELDS: &[&str] = &[
     "city",
     "state",
     "postal_code",
+    "medical_record_number",
     "note",
 ];
 

@@ -48,7 +48,7 @@ pub(crate) fn lang_to_wire(lang: Lang) -> WireLang {
     }
 }
 
-pub(crate) fn session_info(session: &Session) -> SessionInfo {
+pub(crate) fn session_info(session: &Session, idle_limit: std::time::Duration) -> SessionInfo {
     SessionInfo {
         username: session.username().to_owned(),
         display_name: session.display_name().to_owned(),
@@ -59,6 +59,7 @@ pub(crate) fn session_info(session: &Session) -> SessionInfo {
             .collect(),
         is_admin: session.may(Permission::ManageUsers),
         lang: lang_to_wire(session.language()),
+        idle_seconds: idle_limit.as_secs().max(1),
     }
 }
 
@@ -167,6 +168,7 @@ pub(crate) fn patient_details(form: &PatientForm, lang: Lang) -> CmdResult<Patie
         birth_date: iso_date(&form.birth_date, "birth_date", lang)?,
         sex: Sex::from_code(&form.sex).unwrap_or_default(),
         birth_certificate_number: form.birth_certificate_number.clone(),
+        medical_record_number: form.medical_record_number.clone(),
         mother_maiden_name: form.mother_maiden_name.clone(),
         guardian_name: form.guardian_name.clone(),
         guardian_relationship: form.guardian_relationship.clone(),
@@ -188,6 +190,7 @@ pub(crate) fn patient_form(details: &PatientDetails) -> PatientForm {
         birth_date: details.birth_date.map(iso).unwrap_or_default(),
         sex: details.sex.code().to_owned(),
         birth_certificate_number: details.birth_certificate_number.clone(),
+        medical_record_number: details.medical_record_number.clone(),
         mother_maiden_name: details.mother_maiden_name.clone(),
         guardian_name: details.guardian_name.clone(),
         guardian_relationship: details.guardian_relationship.clone(),
@@ -302,18 +305,16 @@ pub(crate) fn new_event(
     Ok((patient, event))
 }
 
-fn table_display(codes: &CodeSets, table: Table, code: &str) -> String {
-    codes
-        .lookup(table, code)
-        .map_or_else(|| code.to_owned(), |c| tidy(&c.display))
+fn table_display(codes: &CodeSets, table: Table, code: &str, lang: Lang) -> String {
+    codes.label(table, code, lang)
 }
 
 fn event_row(view: &EventView, codes: &CodeSets, lang: Lang) -> EventRow {
     let e = &view.event.details;
     let detail = match e.kind {
         EventKind::Administered => [
-            table_display(codes, Table::Site, &e.site),
-            table_display(codes, Table::Route, &e.route),
+            table_display(codes, Table::Site, &e.site, lang),
+            table_display(codes, Table::Route, &e.route, lang),
             if e.amount_ml.is_empty() {
                 String::new()
             } else {
@@ -329,19 +330,19 @@ fn event_row(view: &EventView, codes: &CodeSets, lang: Lang) -> EventRow {
         .collect::<Vec<_>>()
         .join(" · "),
         EventKind::Historical => [
-            table_display(codes, Table::InformationSource, &e.information_source),
+            table_display(codes, Table::InformationSource, &e.information_source, lang),
             e.note.clone(),
         ]
         .into_iter()
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
         .join(" · "),
-        EventKind::Refusal => table_display(codes, Table::RefusalReason, &e.refusal_reason),
+        EventKind::Refusal => table_display(codes, Table::RefusalReason, &e.refusal_reason, lang),
         EventKind::Contraindication => {
-            table_display(codes, Table::Contraindication, &e.observation_code)
+            table_display(codes, Table::Contraindication, &e.observation_code, lang)
         }
         EventKind::EvidenceOfImmunity => {
-            table_display(codes, Table::EvidenceOfImmunity, &e.observation_code)
+            table_display(codes, Table::EvidenceOfImmunity, &e.observation_code, lang)
         }
     };
     EventRow {
@@ -353,6 +354,7 @@ fn event_row(view: &EventView, codes: &CodeSets, lang: Lang) -> EventRow {
         lot_number: e.lot_number.clone(),
         detail,
         entered_in_error: view.event.entered_in_error,
+        entered_in_error_reason: view.event.entered_in_error_reason.clone(),
     }
 }
 
@@ -453,8 +455,14 @@ fn tidy(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn items(codes: &[Code], keep: impl Fn(&Code) -> bool) -> Vec<CodeItem> {
+fn items(
+    codes: &CodeSets,
+    table: Table,
+    lang: Lang,
+    keep: impl Fn(&Code) -> bool,
+) -> Vec<CodeItem> {
     let mut items: Vec<CodeItem> = codes
+        .table(table)
         .iter()
         .filter(|c| {
             c.status.trim().eq_ignore_ascii_case("valid")
@@ -463,9 +471,12 @@ fn items(codes: &[Code], keep: impl Fn(&Code) -> bool) -> Vec<CodeItem> {
         })
         .map(|c| CodeItem {
             code: c.code.clone(),
-            label: tidy(&c.display),
+            label: codes.label(table, &c.code, lang),
         })
         .collect();
+    // One entry per code (a table may list a code twice under two names).
+    items.sort_by(|a, b| a.code.cmp(&b.code));
+    items.dedup_by(|a, b| a.code == b.code);
     items.sort_by_key(|item| item.label.to_lowercase());
     items
 }
@@ -480,17 +491,16 @@ pub(crate) fn code_lists(codes: &CodeSets, lang: Lang) -> CodeLists {
         })
         .collect();
     vaccines.sort_by_key(|item| item.label.to_lowercase());
-    let table = |t: Table| codes.table(t);
     CodeLists {
         vaccines,
         // The IG prefers NCIT route codes; the HL70162 twins would only double the list.
-        routes: items(table(Table::Route), |c| c.code_system == "NCIT"),
-        sites: items(table(Table::Site), |_| true),
-        vfc_eligibility: items(table(Table::VfcEligibility), |_| true),
-        funding_sources: items(table(Table::FundingSource), |_| true),
-        refusal_reasons: items(table(Table::RefusalReason), |_| true),
-        contraindications: items(table(Table::Contraindication), |_| true),
-        immunities: items(table(Table::EvidenceOfImmunity), |_| true),
+        routes: items(codes, Table::Route, lang, |c| c.code_system == "NCIT"),
+        sites: items(codes, Table::Site, lang, |_| true),
+        vfc_eligibility: items(codes, Table::VfcEligibility, lang, |_| true),
+        funding_sources: items(codes, Table::FundingSource, lang, |_| true),
+        refusal_reasons: items(codes, Table::RefusalReason, lang, |_| true),
+        contraindications: items(codes, Table::Contraindication, lang, |_| true),
+        immunities: items(codes, Table::EvidenceOfImmunity, lang, |_| true),
         sexes: [Sex::Female, Sex::Male, Sex::Other, Sex::Unknown]
             .into_iter()
             .map(|s| CodeItem {
@@ -561,14 +571,15 @@ pub(crate) fn unit_view(name: &str, kind: &str, lang: Lang) -> StorageUnitView {
 
 /// The funding sources stock may have: the inventory table's codes, labelled
 /// by the HL7 funding source table.
-pub(crate) fn funding_items(codes: &CodeSets) -> Vec<CodeItem> {
+pub(crate) fn funding_items(codes: &CodeSets, lang: Lang) -> Vec<CodeItem> {
     Tables::embedded()
         .funding_codes()
         .map(|code| {
-            let display = codes
-                .lookup(Table::FundingSource, code)
-                .map(|c| tidy(&c.display))
-                .unwrap_or_default();
+            let display = if codes.lookup(Table::FundingSource, code).is_some() {
+                codes.label(Table::FundingSource, code, lang)
+            } else {
+                String::new()
+            };
             CodeItem {
                 code: code.to_owned(),
                 label: if display.is_empty() {
@@ -797,4 +808,149 @@ pub(crate) fn doses_report_view(report: &DosesReport) -> DosesReportView {
             .collect(),
         total: report.total,
     }
+}
+
+// ------------------------------------------------------------------ audit
+
+/// The actions the audit screen filters by, in the order it lists them.
+const AUDIT_ACTIONS: &[&str] = &[
+    "view",
+    "view_forecast",
+    "search",
+    "duplicate_check",
+    "print",
+    "export",
+    "recall_list",
+    "registry_lookup",
+    "registry_fetch",
+    "create",
+    "update",
+    "consent_change",
+    "sign_in",
+    "sign_in_failed",
+    "password_change",
+    "roles_change",
+    "language_change",
+    "audit_review",
+    "audit_export",
+];
+
+/// An action's name in `lang` (its code when it has none).
+fn audit_action_label(lang: Lang, action: &str) -> String {
+    tr_or(lang, &format!("ui.audit.action.{action}"), action)
+}
+
+pub(crate) fn audit_actions(lang: Lang) -> Vec<CodeItem> {
+    AUDIT_ACTIONS
+        .iter()
+        .map(|a| CodeItem {
+            code: (*a).to_owned(),
+            label: audit_action_label(lang, a),
+        })
+        .collect()
+}
+
+/// The screen's filter, checked: days are ISO, the patient an id.
+pub(crate) fn audit_filter(
+    req: &salal_ipc::admin::AuditRequest,
+    lang: Lang,
+) -> CmdResult<salal_clinic::audit::AuditFilter> {
+    let text = |t: &str| Some(t.trim().to_owned()).filter(|t| !t.is_empty());
+    let day = |t: &str, field: &str| -> CmdResult<Option<NaiveDate>> {
+        match text(t) {
+            None => Ok(None),
+            Some(t) => NaiveDate::parse_from_str(&t, "%Y-%m-%d")
+                .map(Some)
+                .map_err(|_| {
+                    ui_error("request.bad_date", "ui.error.bad_date", lang).with_field(field)
+                }),
+        }
+    };
+    Ok(salal_clinic::audit::AuditFilter {
+        username: text(&req.username),
+        patient: match text(&req.patient_id) {
+            None => None,
+            Some(id) => Some(patient_id(&id, lang)?),
+        },
+        from: day(&req.from, "from")?,
+        to: day(&req.to, "to")?,
+        action: text(&req.action),
+    })
+}
+
+/// An audit event's detail, for people: a list's question and size, a
+/// role change's roles, else the detail as written.
+fn audit_detail(lang: Lang, entry: &salal_clinic::audit::AuditEntry) -> String {
+    let Ok(serde_json::Value::Object(map)) = serde_json::from_str(&entry.detail) else {
+        return entry.detail.clone();
+    };
+    if let (Some(asked), Some(shown)) = (
+        map.get("asked").and_then(serde_json::Value::as_str),
+        map.get("shown").and_then(serde_json::Value::as_array),
+    ) {
+        return tr_args(
+            lang,
+            "ui.audit.detail_listed",
+            &[
+                ("asked", asked.to_owned()),
+                ("count", shown.len().to_string()),
+            ],
+        );
+    }
+    if let (Some(roles), Some(active)) = (
+        map.get("roles").and_then(serde_json::Value::as_array),
+        map.get("active").and_then(serde_json::Value::as_bool),
+    ) {
+        let roles: Vec<String> = roles
+            .iter()
+            .filter_map(serde_json::Value::as_str)
+            .map(|r| tr(lang, &format!("role.{r}")).to_owned())
+            .collect();
+        let state = tr(
+            lang,
+            if active {
+                "ui.users.active"
+            } else {
+                "ui.users.inactive"
+            },
+        );
+        return format!("{} · {state}", roles.join(", "));
+    }
+    entry.detail.clone()
+}
+
+pub(crate) fn audit_rows(
+    clinic: &salal_clinic::Clinic,
+    session: &salal_clinic::Session,
+    entries: &[salal_clinic::audit::AuditEntry],
+    lang: Lang,
+) -> Vec<salal_ipc::admin::AuditRow> {
+    let ids: Vec<PatientId> = entries
+        .iter()
+        .filter(|e| e.entity == "patient")
+        .filter_map(|e| e.entity_id.parse().ok())
+        .collect();
+    // Names are a convenience: the events show without them.
+    let names = clinic
+        .audited_patient_names(session, &ids)
+        .unwrap_or_default();
+    entries
+        .iter()
+        .map(|e| salal_ipc::admin::AuditRow {
+            at: e.at.clone(),
+            username: e.username.clone(),
+            action: e.action.clone(),
+            action_label: audit_action_label(lang, &e.action),
+            entity: e.entity.clone(),
+            entity_id: e.entity_id.clone(),
+            patient_name: e
+                .entity_id
+                .parse::<PatientId>()
+                .ok()
+                .filter(|_| e.entity == "patient")
+                .and_then(|id| names.get(&id).cloned())
+                .unwrap_or_default(),
+            detail: audit_detail(lang, e),
+        })
+        .collect()
 }

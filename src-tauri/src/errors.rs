@@ -26,6 +26,19 @@ pub(crate) fn not_signed_in(lang: Lang) -> IpcError {
     ui_error("session.not_signed_in", "ui.error.not_signed_in", lang)
 }
 
+/// The session ended after `limit` without use.
+pub(crate) fn idle_signed_out(lang: Lang, limit: std::time::Duration) -> IpcError {
+    let minutes = (limit.as_secs_f64() / 60.0).ceil().max(1.0);
+    IpcError::new(
+        "session.idle",
+        salal_core::i18n::tr_args(
+            lang,
+            "ui.error.idle_signed_out",
+            &[("minutes", format!("{minutes:.0}"))],
+        ),
+    )
+}
+
 pub(crate) fn not_set_up(lang: Lang) -> IpcError {
     ui_error("clinic.not_set_up", "ui.error.not_set_up", lang)
 }

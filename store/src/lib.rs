@@ -28,7 +28,7 @@ pub use db::{KeyringStatus, Store, StoreInfo};
 pub use documents::{Contact, ContactMethod, ContactSummary, TrustedKey};
 pub use error::StoreError;
 pub use keys::{DbKey, RecoveryKey};
-pub use read::{AuditEntry, OutboxEntry};
+pub use read::{AuditEntry, AuditQuery, OutboxEntry};
 pub use replica::{Applied, OutboxCounts, PendingChange, RecordSync};
 pub use stock::{DoseCount, StockBalance, StockLevel, StoredOrder};
 pub use write::{Actor, Saved, UserRow, Writer, user_fields};

@@ -43,6 +43,39 @@ pub struct AuditEntry {
     pub entity: String,
     /// To which.
     pub entity_id: String,
+    /// More about it (what was asked and who was listed, for a search).
+    pub detail: String,
+}
+
+/// Which audit events to list ([`Store::audit_log`]); every filter given must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    /// Done by this user (user name, any case).
+    pub username: Option<String>,
+    /// About this patient: their record, their doses, or a list they were shown in.
+    pub patient: Option<PatientId>,
+    /// At or after this moment.
+    pub from: Option<DateTime<Utc>>,
+    /// Before this moment.
+    pub before: Option<DateTime<Utc>>,
+    /// This action (`view`, `search`, `print`...).
+    pub action: Option<String>,
+    /// At most this many, newest first.
+    pub limit: usize,
+}
+
+fn audit_entry(r: &Row<'_>) -> rusqlite::Result<AuditEntry> {
+    let at_ms: i64 = r.get(0)?;
+    Ok(AuditEntry {
+        at: DateTime::from_timestamp_millis(at_ms)
+            .map(crate::write::ts)
+            .unwrap_or_default(),
+        username: r.get(1)?,
+        action: r.get(2)?,
+        entity: r.get(3)?,
+        entity_id: crate::compact::record_key_text(&r.get(4)?),
+        detail: r.get(5)?,
+    })
 }
 
 pub(crate) fn parse<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, StoreError> {
@@ -294,6 +327,17 @@ impl Store {
         )
     }
 
+    /// Patients with this chart (medical record) number.
+    pub fn patients_with_medical_record_number(
+        &self,
+        number: &str,
+    ) -> Result<Vec<(PatientSummary, PatientDetails)>, StoreError> {
+        self.summaries_with_details(
+            "p.medical_record_number = ?1 COLLATE NOCASE AND p.medical_record_number <> ''",
+            number.trim(),
+        )
+    }
+
     fn summaries_with_details(
         &self,
         condition: &str,
@@ -368,23 +412,48 @@ impl Store {
     /// The audit log for one entity, oldest first.
     pub fn audit_for(&self, entity: &str, entity_id: &str) -> Result<Vec<AuditEntry>, StoreError> {
         let mut stmt = self.conn.prepare(
-            "SELECT at_ms, username, action, entity, entity_id FROM audit_log
+            "SELECT at_ms, username, action, entity, entity_id, detail FROM audit_log
              WHERE entity = ?1 AND entity_id = ?2 ORDER BY seq",
         )?;
         let rows = stmt.query_map(
             params![entity, crate::compact::record_key(entity_id)],
-            |r| {
-                let at_ms: i64 = r.get(0)?;
-                Ok(AuditEntry {
-                    at: DateTime::from_timestamp_millis(at_ms)
-                        .map(crate::write::ts)
-                        .unwrap_or_default(),
-                    username: r.get(1)?,
-                    action: r.get(2)?,
-                    entity: r.get(3)?,
-                    entity_id: crate::compact::record_key_text(&r.get(4)?),
-                })
-            },
+            audit_entry,
+        )?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The audit events that match `query`, newest first. A patient's events
+    /// are those about their record and their doses, and the searches and
+    /// duplicate checks that listed them.
+    pub fn audit_log(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
+        let patient_key = query
+            .patient
+            .map(|id| crate::compact::record_key(&id.to_string()));
+        let patient_text = query.patient.map(|id| id.to_string());
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT at_ms, username, action, entity, entity_id, detail FROM audit_log
+             WHERE (?1 IS NULL OR username = ?1 COLLATE NOCASE)
+               AND (?2 IS NULL
+                    OR (entity = 'patient' AND entity_id = ?2)
+                    OR (entity = 'dose' AND entity_id IN (SELECT id FROM events WHERE patient_id = ?2))
+                    OR (entity = 'patient' AND entity_id = '' AND instr(detail, ?3) > 0))
+               AND (?4 IS NULL OR at_ms >= ?4)
+               AND (?5 IS NULL OR at_ms < ?5)
+               AND (?6 IS NULL OR action = ?6)
+             ORDER BY seq DESC LIMIT ?7",
+        )?;
+        let limit = i64::try_from(query.limit).unwrap_or(i64::MAX);
+        let rows = stmt.query_map(
+            params![
+                query.username.as_deref().map(str::trim),
+                patient_key,
+                patient_text,
+                query.from.map(|t| t.timestamp_millis()),
+                query.before.map(|t| t.timestamp_millis()),
+                query.action.as_deref().map(str::trim),
+                limit
+            ],
+            audit_entry,
         )?;
         Ok(rows.collect::<Result<_, _>>()?)
     }

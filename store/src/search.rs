@@ -1,5 +1,6 @@
 //! Patient search: names through the FTS5 index (accents folded, prefixes),
-//! birth dates through their index, and the user's recent patients first.
+//! birth dates through their index, chart and birth certificate numbers
+//! through theirs, and the user's recent patients first.
 //!
 //! Ranked inside the index, so the best match is never cut from a large
 //! match set: a name query first reads the patients whose names hold every
@@ -97,6 +98,22 @@ impl Store {
                 && (query.birth_dates.is_empty() || query.birth_dates.contains(&s.birth_date))
         };
         let mut results: Vec<PatientSummary> = Vec::new();
+        // A chart or birth certificate number typed whole finds its patient
+        // first, whatever else the word could be read as.
+        if let Some(identifier) = &query.identifier {
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM patients p JOIN patient_summaries s ON s.rowid = p.pk
+                 WHERE (p.medical_record_number = ?1 COLLATE NOCASE AND p.medical_record_number <> '')
+                    OR (p.birth_certificate_number = ?1 COLLATE NOCASE AND p.birth_certificate_number <> '')
+                 ORDER BY p.pk DESC LIMIT {RECENT}"
+            ))?;
+            for row in stmt.query_map([identifier.trim()], summary)? {
+                let candidate = row??;
+                if results.len() < limit {
+                    results.push(candidate.summary);
+                }
+            }
+        }
         if let Some(user) = user {
             let mut stmt = self.conn.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM recent_patients r JOIN patients p ON p.id = r.patient_id
@@ -105,7 +122,10 @@ impl Store {
             ))?;
             for row in stmt.query_map([user.to_string()], summary)? {
                 let candidate = row??;
-                if matches(&candidate.summary) && results.len() < limit {
+                if matches(&candidate.summary)
+                    && results.len() < limit
+                    && !results.iter().any(|r| r.id == candidate.summary.id)
+                {
                     results.push(candidate.summary);
                 }
             }

@@ -83,8 +83,9 @@ pub struct Writer<'a> {
     pub(crate) actor: &'a Actor,
     pub(crate) now: DateTime<Utc>,
     pub(crate) device: DeviceId,
-    /// Audit rows still owed: every change adds one, every audit row pays one.
-    pub(crate) audit_owed: u64,
+    /// The changes whose audit row is still owed, as (entity, id): every
+    /// change adds one, and only an audit row naming that same record pays it.
+    pub(crate) audit_owed: Vec<(&'static str, String)>,
     pub(crate) last_stamp: Option<Stamp>,
     /// While applying a pulled page: (any unanswered change, any record to refresh).
     pub(crate) page: Option<(bool, bool)>,
@@ -117,17 +118,17 @@ impl<'a> Writer<'a> {
             actor,
             now,
             device,
-            audit_owed: 0,
+            audit_owed: Vec::new(),
             last_stamp: None,
             page: None,
         }
     }
 
     pub(crate) fn commit(self) -> Result<(), StoreError> {
-        if self.audit_owed > 0 {
+        if let Some((entity, id)) = self.audit_owed.first() {
             return Err(StoreError::Database(format!(
-                "{} change(s) without an audit event were refused",
-                self.audit_owed
+                "{} change(s) without an audit event were refused (the first: {entity} {id})",
+                self.audit_owed.len()
             )));
         }
         if let Some(stamp) = self.last_stamp {
@@ -184,7 +185,7 @@ impl<'a> Writer<'a> {
         fields: &Fields,
         stamp: Stamp,
     ) -> Result<(), StoreError> {
-        self.audit_owed += 1;
+        self.audit_owed.push((entity.code(), id.to_owned()));
         let json = serde_json::to_vec(fields)?;
         let body =
             zstd::bulk::compress(&json, 3).map_err(|e| StoreError::Database(e.to_string()))?;
@@ -347,7 +348,13 @@ impl<'a> Writer<'a> {
             crate::compact::record_key(entity_id),
             detail
         ])?;
-        self.audit_owed = self.audit_owed.saturating_sub(1);
+        if let Some(at) = self
+            .audit_owed
+            .iter()
+            .position(|(e, i)| *e == entity && i == entity_id)
+        {
+            self.audit_owed.swap_remove(at);
+        }
         Ok(())
     }
 
@@ -477,13 +484,14 @@ impl<'a> Writer<'a> {
         let mut fields = Map::new();
         fields.insert("roles".to_owned(), serde_json::to_value(&codes)?);
         fields.insert("active".to_owned(), Value::Bool(active));
+        let detail = serde_json::json!({ "roles": codes, "active": active }).to_string();
         self.record_change(
             Entity::User,
             &id.to_string(),
             ChangeKind::Update,
             &fields,
             stamp,
-            ("roles_change", &roles_json),
+            ("roles_change", &detail),
         )
     }
 
@@ -914,5 +922,47 @@ mod tests {
         // Nothing of the refused transaction was kept.
         assert_eq!(store.clinic_name().unwrap(), None);
         assert!(store.outbox(0, 10).unwrap().is_empty());
+    }
+
+    #[test]
+    fn an_audit_row_for_another_record_does_not_pay_for_a_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut store, _, _) = Store::create(dir.path()).unwrap();
+        let now = chrono::Utc::now();
+        let changed = PatientId::generate().to_string();
+        let seen = PatientId::generate().to_string();
+        let result: Result<(), StoreError> = store.write(&Actor::setup(), now, |w| {
+            let stamp = w.stamp()?;
+            w.outbox(
+                Entity::Patient,
+                &changed,
+                ChangeKind::Update,
+                &Map::new(),
+                stamp,
+            )?;
+            // A view of some other patient is audited in the same transaction.
+            w.audit("view", "patient", &seen, "")
+        });
+        let err = result.unwrap_err().to_string();
+        assert!(
+            err.contains("without an audit event") && err.contains(&changed),
+            "{err}"
+        );
+        assert!(store.outbox(0, 10).unwrap().is_empty());
+        // The same change with its own audit row goes through.
+        store
+            .write(&Actor::setup(), now, |w| {
+                let stamp = w.stamp()?;
+                w.outbox(
+                    Entity::Patient,
+                    &changed,
+                    ChangeKind::Update,
+                    &Map::new(),
+                    stamp,
+                )?;
+                w.audit("update", "patient", &changed, "")
+            })
+            .unwrap();
+        assert_eq!(store.outbox(0, 10).unwrap().len(), 1);
     }
 }

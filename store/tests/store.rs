@@ -331,6 +331,54 @@ fn search_is_accent_insensitive_partial_any_order_and_by_typed_birth_date() {
 }
 
 #[test]
+fn a_chart_or_birth_certificate_number_finds_its_patient() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = new_store(dir.path());
+    let mut charted = patient("Lupe", "Ramírez", "", (2020, 5, 14));
+    charted.medical_record_number = "mr-004417".to_owned();
+    let lupe = add(&mut store, &charted);
+    let mut certified = patient("Tomás", "Ibarra", "", (2022, 2, 11));
+    certified.birth_certificate_number = "2022-WA-0051420".to_owned();
+    let tomas = add(&mut store, &certified);
+    // Born on the day a six-digit chart number also reads as (05/14/20).
+    let mut dated = patient("Rosa", "Vega", "", (2020, 5, 14));
+    dated.medical_record_number = "051420".to_owned();
+    let rosa = add(&mut store, &dated);
+    let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+    let find = |store: &Store, q: &str| -> Vec<PatientId> {
+        store
+            .search_patients(&SearchQuery::parse(q, Lang::En, today), None, 20)
+            .unwrap()
+            .into_iter()
+            .map(|p| p.id)
+            .collect()
+    };
+    assert_eq!(
+        find(&store, "MR-004417"),
+        vec![lupe],
+        "case does not matter"
+    );
+    assert_eq!(find(&store, " mr-004417 "), vec![lupe]);
+    assert_eq!(find(&store, "2022-wa-0051420"), vec![tomas]);
+    // The chart number first, then the patients born on the date it spells.
+    assert_eq!(find(&store, "051420"), vec![rosa, lupe]);
+    assert!(
+        find(&store, "mr-0044").is_empty(),
+        "a number matches only whole"
+    );
+    // Still found after an edit that changes the number.
+    store
+        .write(&Actor::setup(), now(), |w| {
+            let mut moved = charted.clone();
+            moved.medical_record_number = "MR-777".to_owned();
+            w.update_patient(lupe, &moved)
+        })
+        .unwrap();
+    assert_eq!(find(&store, "mr-777"), vec![lupe]);
+    assert!(find(&store, "mr-004417").is_empty());
+}
+
+#[test]
 fn a_full_name_is_found_first_among_thousands_of_garcias() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = new_store(dir.path());

@@ -3,7 +3,7 @@
 //! `salal-core` can never change what travels.
 //!
 //! Patients: `first_name middle_name last_name second_last_name birth_date sex
-//! birth_certificate_number mother_maiden_name guardian_name
+//! birth_certificate_number medical_record_number mother_maiden_name guardian_name
 //! guardian_relationship phone address_line city state postal_code
 //! preferred_language registry_participation mailings`, and `merged_into`
 //! (set by the registry alone, when it merges the record into a survivor).
@@ -86,6 +86,7 @@ pub fn patient_fields(d: &PatientDetails, consents: &Consents) -> Fields {
         "birth_certificate_number".into(),
         s(&d.birth_certificate_number),
     );
+    f.insert("medical_record_number".into(), s(&d.medical_record_number));
     f.insert("mother_maiden_name".into(), s(&d.mother_maiden_name));
     f.insert("guardian_name".into(), s(&d.guardian_name));
     f.insert("guardian_relationship".into(), s(&d.guardian_relationship));
@@ -223,6 +224,7 @@ pub fn patient_from_fields(f: &Fields) -> Result<(PatientDetails, Consents), Fie
         birth_date: opt_date(f, "birth_date")?,
         sex: Sex::from_code(&sex).ok_or_else(|| FieldError("sex".to_owned()))?,
         birth_certificate_number: text(f, "birth_certificate_number")?,
+        medical_record_number: text(f, "medical_record_number")?,
         mother_maiden_name: text(f, "mother_maiden_name")?,
         guardian_name: text(f, "guardian_name")?,
         guardian_relationship: text(f, "guardian_relationship")?,
@@ -371,6 +373,7 @@ pub fn known_keys(entity: Entity) -> &'static [&'static str] {
             "birth_date",
             "sex",
             "birth_certificate_number",
+            "medical_record_number",
             "mother_maiden_name",
             "guardian_name",
             "guardian_relationship",

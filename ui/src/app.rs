@@ -6,10 +6,10 @@
 
 use crate::i18n::{from_wire, t};
 use crate::screens::{
-    change_password::ChangePassword, dose_form::DoseForm, inventory::Inventory, login::Login,
-    patient_form::PatientFormScreen, patient_record::PatientRecordScreen, recall::Recall,
-    recover::Recover, registry::Registry, search::Search, setup::Setup, status_bar::StatusBar,
-    status_bar::sync_now, users::Users,
+    audit::Audit, change_password::ChangePassword, dose_form::DoseForm, inventory::Inventory,
+    login::Login, patient_form::PatientFormScreen, patient_record::PatientRecordScreen,
+    recall::Recall, recover::Recover, registry::Registry, search::Search, setup::Setup,
+    status_bar::StatusBar, status_bar::sync_now, users::Users,
 };
 use crate::transport::{call, listen};
 use leptos::prelude::*;
@@ -20,6 +20,7 @@ use salal_ipc::session::SessionInfo;
 use salal_ipc::setup::{AppStatus, ClinicState};
 use salal_ipc::sync::{SyncProgressView, SyncStatusView};
 use salal_ipc::{CodeLists, cmd, event};
+use wasm_bindgen::JsCast;
 
 /// What the main area shows.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -48,6 +49,8 @@ pub(crate) enum Screen {
     RecordDose { patient_id: String },
     /// Users and roles.
     Users,
+    /// The audit log (administrators), optionally about one patient.
+    Audit { patient: Option<String> },
     /// The link to the registry (administrators).
     Registry,
     /// Reminder/recall: the families due or overdue, their letters, labels, CSV and calls.
@@ -61,6 +64,10 @@ pub(crate) enum Screen {
 pub(crate) struct AppState {
     /// The interface language.
     pub(crate) lang: RwSignal<Lang>,
+    /// The language the shell answers in: set once the shell has taken a
+    /// switch, so screens showing texts the shell translated (pick lists, a
+    /// record's group captions) fetch them again then, not before.
+    pub(crate) shell_lang: RwSignal<Lang>,
     /// What is showing.
     pub(crate) screen: RwSignal<Screen>,
     /// The signed-in user.
@@ -79,11 +86,35 @@ pub(crate) struct AppState {
     pub(crate) sync_progress: RwSignal<Option<SyncProgressView>>,
     /// How far the recall letters being made are (set by the shell's events).
     pub(crate) recall_progress: RwSignal<Option<RecallProgressView>>,
+    /// Whether the form showing holds typed changes not saved yet (the form
+    /// sets it on input; [`AppState::go_anyway`] clears it).
+    pub(crate) dirty: RwSignal<bool>,
+    /// A screen asked for while the form held unsaved changes: the
+    /// "leave without saving?" question is showing.
+    pub(crate) leaving: RwSignal<Option<Screen>>,
+    /// Forms left unsaved when their users were signed out for idleness.
+    pub(crate) drafts: StoredValue<Vec<crate::idle::Draft>>,
+    /// The values a reopened form gets back (see [`crate::idle`]).
+    pub(crate) restoring: StoredValue<Option<Vec<crate::idle::FieldValue>>>,
+    /// Whether the last sign-out was for idleness (the sign-in screen says so).
+    pub(crate) idle_signed_out: RwSignal<bool>,
 }
 
 impl AppState {
-    /// Shows another screen.
+    /// Shows another screen; from a form with unsaved changes, asks first.
     pub(crate) fn go(&self, screen: Screen) {
+        if self.dirty.get_untracked() && self.screen.with_untracked(|s| *s != screen) {
+            self.leaving.set(Some(screen));
+            return;
+        }
+        self.go_anyway(screen);
+    }
+
+    /// Shows another screen, letting go of any unsaved form (after a save,
+    /// or when the user chose to leave).
+    pub(crate) fn go_anyway(&self, screen: Screen) {
+        self.dirty.set(false);
+        self.leaving.set(None);
         self.notice.set(None);
         self.screen.set(screen);
     }
@@ -91,6 +122,9 @@ impl AppState {
     /// Signed in: remember who, use their language, fetch the pick lists, go home.
     pub(crate) fn signed_in(&self, session: SessionInfo) {
         self.lang.set(from_wire(session.lang));
+        self.shell_lang.set(from_wire(session.lang));
+        self.idle_signed_out.set(false);
+        let back_to = crate::idle::take_draft(*self, &session.username);
         self.session.set(Some(session));
         let codes = self.codes;
         spawn_local(async move {
@@ -99,7 +133,7 @@ impl AppState {
             }
         });
         self.refresh_sync();
-        self.go(Screen::Search);
+        self.go_anyway(back_to.unwrap_or(Screen::Search));
     }
 
     /// Asks the shell where sync stands (later changes arrive as events).
@@ -123,6 +157,7 @@ pub(crate) fn state() -> AppState {
 pub(crate) fn App() -> impl IntoView {
     let app = AppState {
         lang: RwSignal::new(Lang::En),
+        shell_lang: RwSignal::new(Lang::En),
         screen: RwSignal::new(Screen::Loading),
         session: RwSignal::new(None),
         clinic_name: RwSignal::new(None),
@@ -132,9 +167,15 @@ pub(crate) fn App() -> impl IntoView {
         sync: RwSignal::new(SyncStatusView::default()),
         sync_progress: RwSignal::new(None),
         recall_progress: RwSignal::new(None),
+        dirty: RwSignal::new(false),
+        leaving: RwSignal::new(None),
+        drafts: StoredValue::new(Vec::new()),
+        restoring: StoredValue::new(None),
+        idle_signed_out: RwSignal::new(false),
     };
     provide_context(app);
     crate::i18n::init(app.lang);
+    crate::idle::watch(app);
 
     // The shell's background sync reports here, unasked.
     listen(event::SYNC_STATUS, move |status: SyncStatusView| {
@@ -226,6 +267,60 @@ pub(crate) fn App() -> impl IntoView {
                 }}
             </main>
             <StatusBar/>
+            <Show when=move || app.leaving.with(Option::is_some)>
+                <LeaveDialog/>
+            </Show>
+        </div>
+    }
+}
+
+/// "Leave without saving?": asked when a shortcut or a link would take the
+/// user away from a form holding unsaved changes. Staying is the default
+/// (Enter or Esc); the form and its text stay as they were.
+#[component]
+fn LeaveDialog() -> impl IntoView {
+    let app = state();
+    let stay_button = NodeRef::<leptos::html::Button>::new();
+    // Where the focus was, to give it back on "stay".
+    let was_focused = StoredValue::new_local(document().active_element());
+    Effect::new(move |_| {
+        if let Some(button) = stay_button.get() {
+            button.focus().ok();
+        }
+    });
+    let stay = move || {
+        app.leaving.set(None);
+        if let Some(element) = was_focused.get_value()
+            && let Ok(element) = element.dyn_into::<web_sys::HtmlElement>()
+        {
+            element.focus().ok();
+        }
+    };
+    let leave = move || {
+        if let Some(screen) = app.leaving.get_untracked() {
+            app.go_anyway(screen);
+        }
+    };
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Escape" {
+            ev.prevent_default();
+            ev.stop_propagation();
+            stay();
+        }
+    };
+    view! {
+        <div class="overlay" on:keydown=on_key>
+            <section class="dialog narrow" id="leave-dialog" role="alertdialog" aria-modal="true"
+                aria-labelledby="leave-title" aria-describedby="leave-body">
+                <h2 id="leave-title">{t("ui.leave.title")}</h2>
+                <p id="leave-body">{t("ui.leave.body")}</p>
+                <div class="actions">
+                    <button type="button" id="leave-stay" class="primary" node_ref=stay_button
+                        on:click=move |_| stay()>{t("ui.leave.stay")}</button>
+                    <button type="button" id="leave-confirm"
+                        on:click=move |_| leave()>{t("ui.leave.leave")}</button>
+                </div>
+            </section>
         </div>
     }
 }
@@ -253,6 +348,9 @@ fn Nav() -> impl IntoView {
                     </button>
                     <button id="nav-registry" class="link" on:click=move |_| app.go(Screen::Registry)>
                         {t("ui.nav.registry")}
+                    </button>
+                    <button id="nav-audit" class="link" on:click=move |_| app.go(Screen::Audit { patient: None })>
+                        {t("ui.nav.audit")}
                     </button>
                 </Show>
             </nav>
@@ -288,6 +386,7 @@ fn render(screen: Screen) -> AnyView {
         Screen::Record { id } => view! { <PatientRecordScreen id=id/> }.into_any(),
         Screen::RecordDose { patient_id } => view! { <DoseForm patient_id=patient_id/> }.into_any(),
         Screen::Users => view! { <Users/> }.into_any(),
+        Screen::Audit { patient } => view! { <Audit patient=patient/> }.into_any(),
         Screen::Registry => view! { <Registry/> }.into_any(),
         Screen::Recall => view! { <Recall/> }.into_any(),
         Screen::Inventory => view! { <Inventory/> }.into_any(),

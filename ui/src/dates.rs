@@ -2,7 +2,29 @@
 //! (MM/DD/YYYY in English, DD/MM/YYYY in Spanish), or ISO `YYYY-MM-DD`.
 
 use chrono::NaiveDate;
+use leptos::prelude::*;
 use salal_core::i18n::Lang;
+
+/// Keeps what typed dates mean when the language switches mid-form: each
+/// field that reads as a date in the old language is rewritten the way the
+/// new one writes that same date ("03/07/2019", March 7, becomes
+/// "07/03/2019" in Spanish). Text that is not a date is left as typed.
+pub(crate) fn follow_language(lang: RwSignal<Lang>, fields: Vec<RwSignal<String>>) {
+    let typed_in = StoredValue::new(lang.get_untracked());
+    Effect::new(move |_| {
+        let now = lang.get();
+        let before = typed_in.get_value();
+        if now == before {
+            return;
+        }
+        typed_in.set_value(now);
+        for field in &fields {
+            if let Some(date) = parse(before, &field.get_untracked()) {
+                field.set(crate::i18n::date_text(now, date));
+            }
+        }
+    });
+}
 
 /// What was typed, as a date; `None` when it is not one.
 pub(crate) fn parse(lang: Lang, text: &str) -> Option<NaiveDate> {

@@ -13,6 +13,7 @@
 mod app;
 mod dates;
 mod i18n;
+mod idle;
 mod ids;
 mod screens;
 mod transport;

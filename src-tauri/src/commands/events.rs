@@ -88,7 +88,7 @@ pub(crate) fn mark_entered_in_error(
     let lang = shell.lang();
     let id = event_id(&req.event_id, lang)?;
     clinic
-        .mark_entered_in_error(&session, id, "")
+        .mark_entered_in_error(&session, id, &req.reason)
         .map_err(|e| to_ipc(&e, lang))?;
     sync.changed();
     Ok(())

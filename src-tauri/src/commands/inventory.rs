@@ -62,7 +62,7 @@ pub(crate) fn stock_choices(shell: State<'_, Shell>) -> CmdResult<StockChoices> 
     let (clinic, _session) = shell.signed_in()?;
     let lang = shell.lang();
     Ok(StockChoices {
-        funding: funding_items(clinic.codes()),
+        funding: funding_items(clinic.codes(), lang),
         adjustment_reasons: reason_items(ReasonUse::Adjustment, lang),
         waste_reasons: reason_items(ReasonUse::Waste, lang),
         borrow_reasons: reason_items(ReasonUse::Borrow, lang),

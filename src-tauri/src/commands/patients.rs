@@ -61,22 +61,30 @@ pub(crate) fn register_patient(
     }
 }
 
-/// Saves edits to a patient's demographics (the clerk is editing a known patient).
+/// Saves edits to a patient's demographics, or lists the other patients the
+/// edited details now look like and saves nothing.
 #[tauri::command(async)]
 pub(crate) fn update_patient(
     shell: State<'_, Shell>,
     sync: State<'_, SyncHandle>,
     req: UpdateRequest,
-) -> CmdResult<()> {
+) -> CmdResult<RegisterOutcome> {
     let (clinic, session) = shell.signed_in()?;
     let lang = shell.lang();
     let id = patient_id(&req.id, lang)?;
     let details = patient_details(&req.patient, lang)?;
-    clinic
-        .update_patient(&session, id, &details, true)
-        .map_err(|e| to_ipc(&e, lang))?;
-    sync.changed();
-    Ok(())
+    match clinic.update_patient(&session, id, &details, req.acknowledge_duplicates) {
+        Ok(()) => {
+            sync.changed();
+            Ok(RegisterOutcome::Registered { id: req.id })
+        }
+        Err(RegisterPatientError::LikelyDuplicates(candidates)) => {
+            Ok(RegisterOutcome::LikelyDuplicates {
+                candidates: candidates.iter().map(patient_row).collect(),
+            })
+        }
+        Err(error) => Err(to_ipc(&error, lang)),
+    }
 }
 
 /// A patient's record.

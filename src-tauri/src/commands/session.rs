@@ -16,7 +16,7 @@ pub(crate) fn login(shell: State<'_, Shell>, req: LoginRequest) -> CmdResult<Log
     let clinic = shell.clinic()?;
     match clinic.login(req.username.trim(), &req.password) {
         Ok(session) => {
-            let info = session_info(&session);
+            let info = session_info(&session, shell.idle_limit());
             shell.set_session(Some(session));
             Ok(LoginOutcome::SignedIn { session: info })
         }
@@ -30,6 +30,12 @@ pub(crate) fn login(shell: State<'_, Shell>, req: LoginRequest) -> CmdResult<Log
 pub(crate) fn logout(shell: State<'_, Shell>) -> CmdResult<()> {
     shell.set_session(None);
     Ok(())
+}
+
+/// The user typed or clicked: keeps the session from ending for idleness.
+#[tauri::command(async)]
+pub(crate) fn still_here(shell: State<'_, Shell>) -> CmdResult<()> {
+    shell.still_here()
 }
 
 /// Changes a password and signs in with the new one.
@@ -46,7 +52,7 @@ pub(crate) fn change_password(
             &req.new_password,
         )
         .map_err(|e| to_ipc(&e, shell.lang()))?;
-    let info = session_info(&session);
+    let info = session_info(&session, shell.idle_limit());
     shell.set_session(Some(session));
     Ok(info)
 }

@@ -36,7 +36,10 @@ pub(crate) fn app_status(shell: State<'_, Shell>) -> CmdResult<AppStatus> {
         state,
         lang: lang_to_wire(lang),
         clinic_name,
-        session: shell.session().as_ref().map(session_info),
+        session: shell
+            .signed_in()
+            .ok()
+            .map(|(_, session)| session_info(&session, shell.idle_limit())),
         demo: std::env::var_os("SALAL_DEMO").is_some_and(|v| v == "1"),
     })
 }

@@ -106,6 +106,15 @@ impl App {
         App::start(flow, data_dir, true, &[]).await
     }
 
+    /// Starts the app on a data directory that is kept (set up or not), with `env` set.
+    pub async fn launch_on_with(
+        flow: &str,
+        data_dir: PathBuf,
+        env: &[(&str, &std::ffi::OsStr)],
+    ) -> TestResult<App> {
+        App::start(flow, data_dir, true, env).await
+    }
+
     /// Makes a demo clinic of `patients` with the `salal` command line (in the
     /// same keyring), then starts the app on it with `env` set; the clinic is
     /// removed afterwards. Sign in with [`DEMO_USER`] and [`DEMO_PASSWORD`].
@@ -173,7 +182,11 @@ impl App {
             .kill_on_drop(true)
             .spawn()
             .map_err(|e| format!("cannot start tauri-driver ({e}); install it: cargo install tauri-driver --version 2.1.0 --locked"))?;
+        // tauri-driver answers on its port before WebKitWebDriver, which it
+        // starts, listens on the native one; a session asked for in between
+        // is dropped without an answer. Wait for both.
         wait_for_port(DRIVER_PORT).await?;
+        wait_for_port(NATIVE_PORT).await?;
 
         let mut caps = Capabilities::new();
         caps.set(
@@ -183,7 +196,7 @@ impl App {
                 "args": ["--data-dir", data_dir],
             }),
         )?;
-        let driver = WebDriver::new(format!("http://127.0.0.1:{DRIVER_PORT}"), caps).await?;
+        let driver = new_session(caps).await?;
         Ok(App {
             driver: Some(driver),
             tauri_driver,
@@ -294,7 +307,10 @@ impl App {
         el.click().await?;
         el.send_keys(Key::Control + "a").await?;
         el.send_keys(Key::Backspace).await?;
-        el.send_keys(text).await?;
+        // Nothing to type leaves the field empty (WebDriver refuses empty text).
+        if !text.is_empty() {
+            el.send_keys(text).await?;
+        }
         Ok(())
     }
 
@@ -471,6 +487,30 @@ async fn wait_for_free_port(port: u16) -> TestResult {
     Ok(())
 }
 
+/// Opens the WebDriver session; a request the driver dropped without an
+/// answer (it was still starting) is asked again, up to three times.
+async fn new_session(caps: Capabilities) -> TestResult<WebDriver> {
+    let mut attempt = 1;
+    loop {
+        match WebDriver::new(format!("http://127.0.0.1:{DRIVER_PORT}"), caps.clone()).await {
+            Ok(driver) => return Ok(driver),
+            Err(e)
+                if attempt < 3
+                    && matches!(
+                        e.as_inner(),
+                        thirtyfour::error::WebDriverErrorInner::HttpError(_)
+                            | thirtyfour::error::WebDriverErrorInner::RequestFailed(_)
+                    ) =>
+            {
+                eprintln!("e2e: session request dropped ({e}); asking again");
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(500 * attempt)).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
 async fn wait_for_port(port: u16) -> TestResult {
     let start = Instant::now();
     while tokio::net::TcpStream::connect(("127.0.0.1", port))
@@ -478,7 +518,7 @@ async fn wait_for_port(port: u16) -> TestResult {
         .is_err()
     {
         if start.elapsed() > Duration::from_secs(10) {
-            return Err(format!("tauri-driver did not open port {port}").into());
+            return Err(format!("the WebDriver did not open port {port}").into());
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

@@ -67,6 +67,8 @@ async fn register(
     app.choose("patient-sex", "F").await?;
     app.fill("patient-guardian", "Rosa López").await?;
     app.fill("patient-phone", "555-0142").await?;
+    app.fill("patient-mrn", &format!("VV-{}", birth.replace('/', "")))
+        .await?;
     app.shot("register").await?;
     app.click("patient-save").await?;
     app.wait_text("record-name", last).await?;
@@ -130,6 +132,11 @@ async fn english_front_desk_and_nurse_day() -> TestResult {
     app.keys("event-vaccine", Key::Enter).await?;
     app.wait_text("vaccine-chosen", "20").await?;
     app.fill("event-date", "03/20/2019").await?;
+    // A date already typed keeps its meaning across a language switch.
+    app.choose("language-select", "es").await?;
+    app.wait_value("event-date", "20/03/2019").await?;
+    app.choose("language-select", "en").await?;
+    app.wait_value("event-date", "03/20/2019").await?;
     app.click("event-save").await?;
     app.wait_text("events", "03/20/2019").await?;
     let forecast = app.wait_text("forecast", "Does not count").await?;
@@ -162,6 +169,54 @@ async fn english_front_desk_and_nurse_day() -> TestResult {
         "the dose shows as given here: {events}"
     );
     app.shot("record").await?;
+    let facts = app.wait_text("record-screen", "VV-03072019").await?;
+    assert!(facts.contains("Medical record number"), "{facts}");
+
+    // Her chart number finds her too.
+    app.click("record-back").await?;
+    app.wait_for("search-screen").await?;
+    app.fill("search-input", "vv-03072019").await?;
+    app.wait_text("search-results", "García").await?;
+    app.keys("search-input", Key::Enter).await?;
+    app.wait_text("record-name", "García").await?;
+
+    // Editing a patient into another's details warns, as registering does,
+    // and saves nothing until the clerk says it is someone else.
+    app.click("record-back").await?;
+    register(
+        &mut app,
+        "Garces Mario",
+        "Mario",
+        "Garcés",
+        "",
+        "04/10/2020",
+    )
+    .await?;
+    app.click("record-edit").await?;
+    app.wait_value("patient-first-name", "Mario").await?;
+    app.fill("patient-first-name", "María").await?;
+    app.fill("patient-last-name", "García").await?;
+    app.fill("patient-birth-date", "03/07/2019").await?;
+    app.click("patient-save").await?;
+    app.wait_text("duplicates", "García López, María").await?;
+    app.wait_text("register-anyway", "Save anyway").await?;
+    app.shot("edit-duplicates").await?;
+    app.keys("patient-first-name", Key::Escape).await?;
+    assert!(!app.exists("duplicates").await?, "Esc closes the warning");
+    app.keys("patient-first-name", Key::Escape).await?;
+    app.wait_for("leave-dialog").await?;
+    app.keys("leave-confirm", Key::Enter).await?;
+    app.wait_text("record-name", "Garcés, Mario").await?;
+    // The family's language is part of the form.
+    app.click("record-edit").await?;
+    app.wait_value("patient-first-name", "Mario").await?;
+    app.choose("patient-language", "es").await?;
+    app.click("patient-save").await?;
+    app.wait_text("record-name", "Garcés").await?;
+    app.click("record-edit").await?;
+    app.wait_value("patient-language", "es").await?;
+    app.click("patient-cancel").await?;
+    app.wait_for("record-screen").await?;
 
     // Users and roles, for the administrator.
     app.click("nav-users").await?;
@@ -210,8 +265,8 @@ async fn spanish_front_desk_and_nurse_day() -> TestResult {
     app.keys("search-input", Key::Enter).await?;
     let events = app.wait_text("events", "SRP-0901").await?;
     assert!(
-        events.contains("Aplicada aquí"),
-        "the dose shows in Spanish: {events}"
+        events.contains("Aplicada aquí") && events.contains("Brazo izquierdo"),
+        "the dose and its site show in Spanish: {events}"
     );
     app.shot("registro").await?;
     let forecast = app.wait_text("forecast", "Qué le toca").await?;
@@ -225,6 +280,8 @@ async fn spanish_front_desk_and_nurse_day() -> TestResult {
     // The language can be switched back at any moment, and the screen follows.
     app.choose("language-select", "en").await?;
     app.wait_text("events", "Given here").await?;
+    // So do the texts the shell translates: the site's name, the group captions.
+    app.wait_text("events", "Left upper arm").await?;
     app.wait_text("forecast", "Overdue").await?;
     app.quit().await
 }
@@ -266,12 +323,197 @@ async fn mistakes_are_explained_and_nothing_partial_is_saved() -> TestResult {
     app.click("event-save").await?;
     app.wait_text("error-banner", "01/01/2019").await?;
 
+    // Leaving the form asks first, whether by Esc or F2; staying keeps
+    // every field as typed.
+    app.keys("event-date", Key::Escape).await?;
+    app.wait_for("leave-dialog").await?;
+    app.shot("dose-leave-asks").await?;
+    app.keys("leave-stay", Key::Escape).await?;
+    assert!(!app.exists("leave-dialog").await?, "Esc keeps the form");
+    app.wait_value("event-date", "01/01/2019").await?;
+    app.keys("event-date", Key::F2).await?;
+    app.wait_for("leave-dialog").await?;
+    app.keys("leave-stay", Key::Enter).await?;
+    assert!(app.exists("dose-screen").await?, "staying is the default");
     // Nothing partial was saved.
     app.keys("event-date", Key::Escape).await?;
+    app.wait_for("leave-dialog").await?;
+    app.keys("leave-confirm", Key::Enter).await?;
     app.wait_for("record-screen").await?;
     app.wait_for("events-empty").await?;
     app.shot("record-still-empty").await?;
     app.quit().await
+}
+
+/// A shared clinic computer left alone signs its user out after the idle
+/// limit (here 6 seconds), and nothing typed is lost: the same user signing
+/// in again is back on the unsaved form with every field as it was.
+#[tokio::test]
+async fn idle_sign_out_keeps_what_was_typed() -> TestResult {
+    let mut app = App::launch_with("idle", &[("SALAL_IDLE_MINUTES", "0.1".as_ref())]).await?;
+    set_up(&mut app, "Valle Verde Clinic").await?;
+    sign_in(&mut app).await?;
+    app.fill("search-input", "Ortega").await?;
+    app.wait_for("search-empty").await?;
+    app.keys("search-input", Key::Enter).await?;
+    app.wait_for("patient-form-screen").await?;
+    app.fill("patient-first-name", "Inés").await?;
+    app.fill("patient-second-last-name", "Ruiz").await?;
+    app.fill("patient-birth-date", "05/02/2021").await?;
+    app.choose("patient-sex", "F").await?;
+    app.fill("patient-mrn", "VV-5521").await?;
+    // Hands off the keyboard: signed out, saying why.
+    app.wait_for("idle-notice").await?;
+    app.wait_for("login-screen").await?;
+    app.shot("idle-signed-out").await?;
+    // Back again: the form as it was, ready to save.
+    app.fill("login-username", "ana").await?;
+    app.fill("login-password", PASSWORD).await?;
+    app.keys("login-password", Key::Enter).await?;
+    app.wait_for("patient-form-screen").await?;
+    for (id, typed) in [
+        ("patient-first-name", "Inés"),
+        ("patient-last-name", "Ortega"),
+        ("patient-second-last-name", "Ruiz"),
+        ("patient-birth-date", "05/02/2021"),
+        ("patient-sex", "F"),
+        ("patient-mrn", "VV-5521"),
+    ] {
+        app.wait_value(id, typed).await?;
+    }
+    app.shot("idle-form-back").await?;
+    app.keys("patient-mrn", Key::Enter).await?;
+    app.wait_text("record-name", "Ortega").await?;
+    app.wait_text("record-screen", "VV-5521").await?;
+    app.quit().await
+}
+
+/// An administrator's day with accounts and the audit log: a new user with a
+/// temporary password (changed at first sign-in), deactivated and refused,
+/// reactivated with a reset password; each user's language kept across
+/// sign-outs; the audit log of one patient listing what the new user saw,
+/// saved as CSV; the administrator's own password changed; and everything
+/// still there after the app restarts.
+#[tokio::test]
+async fn an_administrator_manages_accounts_and_reviews_who_saw_a_record() -> TestResult {
+    let data_dir = std::env::temp_dir().join(format!("salal-e2e-accounts-{}", std::process::id()));
+    let docs = std::env::temp_dir().join(format!("salal-e2e-accounts-docs-{}", std::process::id()));
+    for dir in [&data_dir, &docs] {
+        if dir.exists() {
+            std::fs::remove_dir_all(dir)?;
+        }
+    }
+    let env = [("SALAL_DOCUMENTS_DIR", docs.as_os_str())];
+    let mut app = App::launch_on_with("accounts", data_dir.clone(), &env).await?;
+    set_up(&mut app, "Valle Verde Clinic").await?;
+    sign_in(&mut app).await?;
+    register(&mut app, "Ruiz Elena", "Elena", "Ruiz", "", "02/14/2021").await?;
+
+    // A new clinician, with a temporary password.
+    app.click("nav-users").await?;
+    app.fill("user-username", "luis").await?;
+    app.fill("user-display-name", "Luis Peña").await?;
+    app.fill("user-password", "Mango-azul-Tren-19").await?;
+    app.click("new-user-role-clinician").await?;
+    app.click("user-create").await?;
+    app.wait_text("users-screen", "Luis Peña").await?;
+    // Deactivated: signing in is refused.
+    app.click("user-active-luis").await?;
+    app.wait_text("users-notice", "deactivated").await?;
+    app.shot("users-deactivated").await?;
+    app.click("sign-out").await?;
+    app.fill("login-username", "luis").await?;
+    app.fill("login-password", "Mango-azul-Tren-19").await?;
+    app.keys("login-password", Key::Enter).await?;
+    app.wait_for("error-banner").await?;
+    app.shot("login-deactivated").await?;
+    // Reactivated, with a password reset by the administrator.
+    sign_in(&mut app).await?;
+    app.click("nav-users").await?;
+    app.click("user-active-luis").await?;
+    app.wait_text("users-notice", "reactivated").await?;
+    app.click("user-reset-luis").await?;
+    app.fill("reset-password", "Rio-claro-Monte-58").await?;
+    app.keys("reset-password", Key::Enter).await?;
+    app.wait_text("users-notice", "temporary password").await?;
+    app.click("sign-out").await?;
+
+    // Luis signs in: the temporary password must be replaced first.
+    app.fill("login-username", "luis").await?;
+    app.fill("login-password", "Rio-claro-Monte-58").await?;
+    app.keys("login-password", Key::Enter).await?;
+    app.wait_for("change-password-screen").await?;
+    app.shot("password-expired").await?;
+    app.fill("password-new", "Pino-rojo-Lago-73").await?;
+    app.fill("password-confirm", "Pino-rojo-Lago-73").await?;
+    app.keys("password-confirm", Key::Enter).await?;
+    app.wait_for("search-screen").await?;
+    app.fill("search-input", "ruiz").await?;
+    app.wait_text("search-results", "Ruiz").await?;
+    app.keys("search-input", Key::Enter).await?;
+    app.wait_text("record-name", "Ruiz").await?;
+    // He works in Spanish; his choice stays his across sign-outs.
+    app.choose("language-select", "es").await?;
+    app.wait_text("record-screen", "Vacunas").await?;
+    app.click("sign-out").await?;
+    app.wait_text("login-screen", "Iniciar sesión").await?;
+    sign_in(&mut app).await?;
+    app.wait_text("search-screen", "Find patient").await?;
+
+    // Who saw Elena's record: Luis's search and view are there.
+    app.fill("search-input", "ruiz").await?;
+    app.wait_text("search-results", "Ruiz").await?;
+    app.keys("search-input", Key::Enter).await?;
+    app.click("record-audit").await?;
+    let rows = app.wait_text("audit-rows", "luis").await?;
+    for expected in ["Opened the record", "Searched", "Created"] {
+        assert!(rows.contains(expected), "{expected:?} in {rows}");
+    }
+    app.shot("audit-patient").await?;
+    app.click("audit-export").await?;
+    let saved = app.wait_text("audit-saved", ".csv").await?;
+    let csv_path = std::fs::read_dir(&docs)?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "csv"))
+        .ok_or_else(|| format!("no CSV in {}: {saved}", docs.display()))?;
+    let csv = std::fs::read_to_string(&csv_path)?;
+    assert!(
+        csv.starts_with("time,user,action,record_type,record_id,detail"),
+        "{csv}"
+    );
+    assert!(csv.contains(",luis,view,patient,"), "{csv}");
+
+    // The administrator changes her own password.
+    app.click("change-my-password").await?;
+    app.wait_for("change-password-screen").await?;
+    app.fill("password-current", PASSWORD).await?;
+    app.fill("password-new", "Cedro-alto-Rio-64").await?;
+    app.fill("password-confirm", "Cedro-alto-Rio-64").await?;
+    app.keys("password-confirm", Key::Enter).await?;
+    app.wait_for("search-screen").await?;
+    app.quit().await?;
+
+    // After a restart: the new password, Luis's Spanish, Elena's record.
+    let mut app = App::launch_on_with("accounts-restart", data_dir.clone(), &env).await?;
+    app.wait_for("login-screen").await?;
+    app.fill("login-username", "ana").await?;
+    app.fill("login-password", "Cedro-alto-Rio-64").await?;
+    app.keys("login-password", Key::Enter).await?;
+    app.wait_for("search-screen").await?;
+    app.fill("search-input", "elena").await?;
+    app.wait_text("search-results", "Ruiz").await?;
+    app.click("sign-out").await?;
+    app.fill("login-username", "luis").await?;
+    app.fill("login-password", "Pino-rojo-Lago-73").await?;
+    app.keys("login-password", Key::Enter).await?;
+    app.wait_text("search-screen", "Buscar paciente").await?;
+    app.shot("restart-spanish").await?;
+    app.quit().await?;
+    for dir in [&data_dir, &docs] {
+        std::fs::remove_dir_all(dir).ok();
+    }
+    Ok(())
 }
 
 /// A dose form saved twice (Enter pressed twice, the form submitted twice in

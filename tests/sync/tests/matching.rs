@@ -101,6 +101,81 @@ fn the_same_child_registered_at_two_clinics_becomes_one_record() {
     );
 }
 
+/// Two computers of one clinic register the same child while offline, with
+/// the clinic's chart number on both: the chart number makes them one record
+/// even though the names were typed differently; a third registration of a
+/// similar name under another chart number of that clinic stays apart.
+#[test]
+fn one_clinics_chart_number_makes_two_registrations_one_record() {
+    let registry = Registry::start();
+    let org = registry.add_org("Clínica del Valle");
+    let front_desk = Replica::enrolled(&registry, &org);
+    let exam_room = Replica::enrolled(&registry, &org);
+    let first = front_desk.register(&[
+        "--first",
+        "Guadalupe",
+        "--last",
+        "Ramírez",
+        "--second-last",
+        "Ortiz",
+        "--birth-date",
+        "2020-05-14",
+        "--sex",
+        "F",
+        "--mrn",
+        "004417",
+    ]);
+    assert_eq!(front_desk.sync().2, 0, "nothing refused");
+    // Offline in the exam room: a nickname, one surname, the same chart.
+    let second = exam_room.register(&[
+        "--first",
+        "Lupe",
+        "--last",
+        "Ramirez",
+        "--birth-date",
+        "2020-05-14",
+        "--sex",
+        "F",
+        "--mrn",
+        "004417",
+    ]);
+    // The same names under another chart number: another child.
+    let third = exam_room.register(&[
+        "--first",
+        "Lupe",
+        "--last",
+        "Ramirez",
+        "--birth-date",
+        "2020-05-14",
+        "--sex",
+        "F",
+        "--mrn",
+        "005120",
+    ]);
+    assert_eq!(exam_room.sync().2, 0, "nothing refused");
+    assert_eq!(front_desk.sync().2, 0, "nothing refused");
+    let exported = assert_converged(&exam_room, &registry, &org);
+    assert_eq!(
+        field_of(&exported, &second, "merged_into").as_deref(),
+        Some(first.as_str()),
+        "{exported}"
+    );
+    assert_eq!(
+        field_of(&exported, &third, "merged_into"),
+        None,
+        "{exported}"
+    );
+    // The survivor keeps the clinic's chart number; it never enters the
+    // record other organizations share.
+    assert_eq!(
+        field_of(&exported, &first, "medical_record_number").as_deref(),
+        Some("004417")
+    );
+    let shared = registry.sql("SELECT fields::text FROM records WHERE entity = 'patient'");
+    assert!(!shared.contains("004417"), "{shared}");
+    let _ = assert_converged(&front_desk, &registry, &org);
+}
+
 #[test]
 fn twins_registered_at_two_clinics_stay_two() {
     let registry = Registry::start();

@@ -1,5 +1,5 @@
 //! Fields private to the organization that entered them (a patient's phone
-//! and address) never leave the registry for another organization, by any
+//! and address, its chart number) never leave the registry for another organization, by any
 //! way a clinic can ask: the pull after a merge, a new computer's bootstrap
 //! pull, and the registry's own export for that organization. The
 //! organization that entered them still gets them back everywhere.
@@ -8,6 +8,8 @@ use salal_sync_tests::{Registry, Replica, export_diff};
 
 const PHONE: &str = "206-555-0177";
 const STREET: &str = "9 Cedar Lane";
+const B_CHART: &str = "MV-48213";
+const A_CHART: &str = "YK-0099";
 
 #[test]
 fn another_clinics_phone_and_address_never_reach_this_clinic() {
@@ -39,6 +41,8 @@ fn another_clinics_phone_and_address_never_reach_this_clinic() {
         STREET,
         "--city",
         "Mount Vernon",
+        "--mrn",
+        B_CHART,
         "--force",
     ]);
     let tomas = b.ok(&add).trim().to_owned();
@@ -47,7 +51,7 @@ fn another_clinics_phone_and_address_never_reach_this_clinic() {
     // Clinic A registers him too (no phone): one record, shared by both.
     let mut add = vec!["patient", "add"];
     add.extend_from_slice(&child);
-    add.push("--force");
+    add.extend_from_slice(&["--mrn", A_CHART, "--force"]);
     let copy = a.ok(&add).trim().to_owned();
     assert_eq!(a.sync().2, 0, "nothing refused");
     assert_eq!(a.sync().2, 0, "nothing refused");
@@ -55,6 +59,8 @@ fn another_clinics_phone_and_address_never_reach_this_clinic() {
     assert!(mine.contains(&tomas), "A sees the one record: {mine}");
     assert!(mine.contains(&dose), "and B's dose: {mine}");
     assert!(!mine.contains(PHONE) && !mine.contains(STREET), "{mine}");
+    // Each clinic's chart number stays its own.
+    assert!(mine.contains(A_CHART) && !mine.contains(B_CHART), "{mine}");
     let theirs = registry.export(&org_a);
     assert!(mine == theirs, "{}", export_diff(&mine, &theirs));
     // A new computer of clinic A, set up from the registry: the same.
@@ -72,20 +78,23 @@ fn another_clinics_phone_and_address_never_reach_this_clinic() {
         "{bootstrap}"
     );
     assert!(
-        !bootstrap.contains(PHONE) && !bootstrap.contains(STREET),
+        !bootstrap.contains(PHONE) && !bootstrap.contains(STREET) && !bootstrap.contains(B_CHART),
         "{bootstrap}"
     );
     // The shared record at the registry holds no private value at all.
     let shared = registry.sql("SELECT fields::text FROM records WHERE entity = 'patient'");
     assert!(
-        !shared.contains(PHONE) && !shared.contains(STREET),
+        !shared.contains(PHONE)
+            && !shared.contains(STREET)
+            && !shared.contains(A_CHART)
+            && !shared.contains(B_CHART),
         "{shared}"
     );
     // Clinic B still has its own values, here and at the registry.
     assert_eq!(b.sync().2, 0, "nothing refused");
     let b_export = b.export();
     assert!(
-        b_export.contains(PHONE) && b_export.contains(STREET),
+        b_export.contains(PHONE) && b_export.contains(STREET) && b_export.contains(B_CHART),
         "{b_export}"
     );
     let b_theirs = registry.export(&org_b);
@@ -103,7 +112,7 @@ fn another_clinics_phone_and_address_never_reach_this_clinic() {
         &registry.enroll_code(&org_b),
     ]);
     assert!(
-        b2.export().contains(PHONE),
+        b2.export().contains(PHONE) && !b2.export().contains(A_CHART),
         "B's new computer gets B's phone back"
     );
 }

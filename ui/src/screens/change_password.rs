@@ -1,7 +1,7 @@
 //! Choose a new password: forced after expiry (the current one was just typed
 //! at sign-in), or on request.
 
-use crate::app::state;
+use crate::app::{Screen, state};
 use crate::i18n::{t, t_now};
 use crate::transport::call;
 use crate::widgets::{ErrorBanner, SubmitRow, TextField, focus_on_mount};
@@ -63,7 +63,14 @@ pub(crate) fn ChangePassword(username: String, current: String) -> impl IntoView
                 <TextField label="ui.password.new" id="password-new" value=new_password kind="password" node_ref=first/>
                 <TextField label="ui.password.confirm" id="password-confirm" value=confirm kind="password"/>
                 <p class="hint">{t("ui.setup.password_rules")}</p>
-                <SubmitRow id="password-submit" label="ui.password.submit" busy=busy/>
+                {if forced {
+                    view! { <SubmitRow id="password-submit" label="ui.password.submit" busy=busy/> }.into_any()
+                } else {
+                    view! {
+                        <SubmitRow id="password-submit" label="ui.password.submit" busy=busy
+                            cancel=("password-cancel", Callback::new(move |()| app.go(Screen::Search)))/>
+                    }.into_any()
+                }}
             </form>
         </section>
     }

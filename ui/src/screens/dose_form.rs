@@ -122,6 +122,9 @@ pub(crate) fn DoseForm(patient_id: String) -> impl IntoView {
         }
     });
 
+    crate::idle::restore_draft(app);
+    dates::follow_language(app.lang, vec![date, expiry]);
+
     let back = move || {
         app.go(Screen::Record {
             id: patient_id.get_value(),
@@ -143,7 +146,9 @@ pub(crate) fn DoseForm(patient_id: String) -> impl IntoView {
                             notice.push(' ');
                             notice.push_str(&note);
                         }
-                        back();
+                        app.go_anyway(Screen::Record {
+                            id: patient_id.get_value(),
+                        });
                         app.notice.set(Some(notice));
                     }
                     EventSaved::NeedsConfirmation { warnings: found } => {
@@ -173,7 +178,11 @@ pub(crate) fn DoseForm(patient_id: String) -> impl IntoView {
         <section class="card" id="dose-screen" on:keydown=on_key>
             <h1>{t("ui.event.title")}</h1>
             <ErrorBanner error=error/>
-            <form on:submit=submit>
+            <form
+                on:input=move |_| app.dirty.set(true)
+                on:change=move |_| app.dirty.set(true)
+                on:submit=submit
+            >
                 <div class="row">
                     <div class="field">
                         <label for="event-kind">{t("ui.event.kind")}</label>
@@ -531,6 +540,9 @@ fn VaccinePicker(cvx: RwSignal<String>) -> impl IntoView {
                 on:keydown=on_key
                 on:blur=move |_| open.set(false)
             />
+            // The chosen vaccine's code, so a kept draft brings the choice back too.
+            <input type="hidden" id="event-vaccine-code" prop:value=move || cvx.get()
+                on:input=move |ev| cvx.set(event_target_value(&ev))/>
             <Show when=move || open.get() && !matches.with(Vec::is_empty)>
                 <ul class="options" id="vaccine-options" role="listbox">
                     {move || matches.get().into_iter().enumerate().map(|(index, item)| {

@@ -58,6 +58,9 @@ pub(crate) fn Login() -> impl IntoView {
     view! {
         <section class="card narrow" id="login-screen">
             <h1>{t("ui.login.title")}</h1>
+            <Show when=move || app.idle_signed_out.get()>
+                <p class="banner warning" role="status" id="idle-notice">{t("ui.login.idle")}</p>
+            </Show>
             <ErrorBanner error=error/>
             <form on:submit=submit>
                 <TextField label="ui.login.username" id="login-username" value=username node_ref=first required=true/>

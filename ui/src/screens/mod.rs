@@ -1,5 +1,6 @@
 //! One module per screen.
 
+pub(crate) mod audit;
 pub(crate) mod change_password;
 pub(crate) mod dose_form;
 pub(crate) mod forecast_panel;

@@ -28,6 +28,7 @@ struct Fields {
     birth_date: RwSignal<String>,
     sex: RwSignal<String>,
     birth_certificate_number: RwSignal<String>,
+    medical_record_number: RwSignal<String>,
     mother_maiden_name: RwSignal<String>,
     guardian_name: RwSignal<String>,
     guardian_relationship: RwSignal<String>,
@@ -50,6 +51,7 @@ impl Fields {
             birth_date: s(),
             sex: s(),
             birth_certificate_number: s(),
+            medical_record_number: s(),
             mother_maiden_name: s(),
             guardian_name: s(),
             guardian_relationship: s(),
@@ -75,6 +77,7 @@ impl Fields {
         self.sex.set(form.sex);
         self.birth_certificate_number
             .set(form.birth_certificate_number);
+        self.medical_record_number.set(form.medical_record_number);
         self.mother_maiden_name.set(form.mother_maiden_name);
         self.guardian_name.set(form.guardian_name);
         self.guardian_relationship.set(form.guardian_relationship);
@@ -107,6 +110,7 @@ impl Fields {
             birth_date,
             sex: self.sex.get_untracked(),
             birth_certificate_number: self.birth_certificate_number.get_untracked(),
+            medical_record_number: self.medical_record_number.get_untracked(),
             mother_maiden_name: self.mother_maiden_name.get_untracked(),
             guardian_name: self.guardian_name.get_untracked(),
             guardian_relationship: self.guardian_relationship.get_untracked(),
@@ -158,6 +162,7 @@ pub(crate) fn PatientFormScreen(id: Option<String>, prefill: String) -> impl Int
     let id = StoredValue::new(id);
 
     fields.prefill(&prefill, app.lang.get_untracked());
+    dates::follow_language(app.lang, vec![fields.birth_date]);
     if let Some(patient_id) = id.get_value() {
         busy.set(true);
         spawn_local(async move {
@@ -167,11 +172,18 @@ pub(crate) fn PatientFormScreen(id: Option<String>, prefill: String) -> impl Int
             )
             .await
             {
-                Ok(record) => fields.fill(record.details, app.lang.get_untracked()),
+                Ok(record) => {
+                    fields.fill(record.details, app.lang.get_untracked());
+                    crate::idle::restore_draft(app);
+                }
                 Err(e) => error.set(Some(e)),
             }
             busy.try_set(false);
         });
+    }
+
+    if !editing {
+        crate::idle::restore_draft(app);
     }
 
     let back = move || match id.get_value() {
@@ -188,10 +200,17 @@ pub(crate) fn PatientFormScreen(id: Option<String>, prefill: String) -> impl Int
                         let req = UpdateRequest {
                             id: patient_id.clone(),
                             patient: form,
+                            acknowledge_duplicates,
                         };
-                        call::<_, ()>(cmd::UPDATE_PATIENT, &req).await?;
-                        app.go(Screen::Record { id: patient_id });
-                        app.notice.set(Some(t_now("ui.patient.saved")));
+                        match call::<_, RegisterOutcome>(cmd::UPDATE_PATIENT, &req).await? {
+                            RegisterOutcome::Registered { .. } => {
+                                app.go_anyway(Screen::Record { id: patient_id });
+                                app.notice.set(Some(t_now("ui.patient.saved")));
+                            }
+                            RegisterOutcome::LikelyDuplicates { candidates } => {
+                                duplicates.set(Some(candidates));
+                            }
+                        }
                     }
                     None => {
                         let req = RegisterRequest {
@@ -201,7 +220,7 @@ pub(crate) fn PatientFormScreen(id: Option<String>, prefill: String) -> impl Int
                         };
                         match call::<_, RegisterOutcome>(cmd::REGISTER_PATIENT, &req).await? {
                             RegisterOutcome::Registered { id } => {
-                                app.go(Screen::Record { id });
+                                app.go_anyway(Screen::Record { id });
                                 app.notice.set(Some(t_now("ui.patient.registered")));
                             }
                             RegisterOutcome::LikelyDuplicates { candidates } => {
@@ -216,6 +235,15 @@ pub(crate) fn PatientFormScreen(id: Option<String>, prefill: String) -> impl Int
     };
 
     let sexes = Signal::derive(move || app.codes.with(|c| c.sexes.clone()));
+    let languages = Signal::derive(move || {
+        salal_core::i18n::Lang::ALL
+            .into_iter()
+            .map(|l| salal_ipc::CodeItem {
+                code: l.code().to_owned(),
+                label: crate::i18n::t_key(&format!("ui.language.{}", l.code())),
+            })
+            .collect::<Vec<_>>()
+    });
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Escape" {
             ev.prevent_default();
@@ -232,12 +260,16 @@ pub(crate) fn PatientFormScreen(id: Option<String>, prefill: String) -> impl Int
             <h1>{if editing { t("ui.patient.edit_title") } else { t("ui.patient.register_title") }}</h1>
             <ErrorBanner error=error/>
             <Show when=move || duplicates.with(Option::is_some)>
-                <Duplicates duplicates=duplicates on_register=move || save(true)/>
+                <Duplicates duplicates=duplicates editing=editing on_register=move || save(true)/>
             </Show>
-            <form on:submit=move |ev| {
-                ev.prevent_default();
-                save(false);
-            }>
+            <form
+                on:input=move |_| app.dirty.set(true)
+                on:change=move |_| app.dirty.set(true)
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    save(false);
+                }
+            >
                 <fieldset>
                     <legend>{t("ui.patient.names")}</legend>
                     <div class="row">
@@ -252,6 +284,7 @@ pub(crate) fn PatientFormScreen(id: Option<String>, prefill: String) -> impl Int
                         <CodeSelect label="ui.patient.sex" id="patient-sex" value=fields.sex items=sexes/>
                         <TextField label="ui.patient.birth_certificate_number" id="patient-birth-cert" value=fields.birth_certificate_number/>
                         <TextField label="ui.patient.mother_maiden_name" id="patient-mother-maiden" value=fields.mother_maiden_name/>
+                        <TextField label="ui.patient.medical_record_number" id="patient-mrn" value=fields.medical_record_number/>
                     </div>
                 </fieldset>
                 <fieldset>
@@ -260,6 +293,8 @@ pub(crate) fn PatientFormScreen(id: Option<String>, prefill: String) -> impl Int
                         <TextField label="ui.patient.guardian_name" id="patient-guardian" value=fields.guardian_name/>
                         <TextField label="ui.patient.guardian_relationship" id="patient-guardian-rel" value=fields.guardian_relationship/>
                         <TextField label="ui.patient.phone" id="patient-phone" value=fields.phone kind="tel"/>
+                        <CodeSelect label="ui.patient.preferred_language" id="patient-language"
+                            value=fields.preferred_language items=languages/>
                     </div>
                     <div class="row">
                         <TextField label="ui.patient.address_line" id="patient-address" value=fields.address_line class="wide"/>
@@ -278,6 +313,8 @@ pub(crate) fn PatientFormScreen(id: Option<String>, prefill: String) -> impl Int
 #[component]
 fn Duplicates(
     duplicates: RwSignal<Option<Vec<PatientRow>>>,
+    /// Whether the form edits a known patient (then "save anyway").
+    editing: bool,
     on_register: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let app = state();
@@ -311,7 +348,7 @@ fn Duplicates(
             </ul>
             <div class="actions">
                 <button type="button" id="register-anyway" on:click=move |_| on_register()>
-                    {t("ui.patient.register_anyway")}
+                    {if editing { t("ui.patient.save_anyway") } else { t("ui.patient.register_anyway") }}
                 </button>
             </div>
         </div>

@@ -68,6 +68,14 @@ pub(crate) fn PatientRecordScreen(id: String) -> impl IntoView {
         });
     };
     load();
+    // Group captions and other texts come translated from the shell: fetch
+    // them again once the shell speaks a newly chosen language.
+    Effect::new(move |first: Option<()>| {
+        app.shell_lang.track();
+        if first.is_some() {
+            load();
+        }
+    });
     Effect::new(move |_| {
         if record.with(Option::is_some)
             && let Some(button) = record_button.get()
@@ -141,6 +149,11 @@ pub(crate) fn PatientRecordScreen(id: String) -> impl IntoView {
                             <button id="record-edit" on:click=move |_| app.go(Screen::EditPatient { id: id.get_value() })>
                                 {t("ui.record.edit")}
                             </button>
+                            <Show when=move || app.session.with(|s| s.as_ref().is_some_and(|s| s.is_admin))>
+                                <button id="record-audit" on:click=move |_| app.go(Screen::Audit { patient: Some(id.get_value()) })>
+                                    {t("ui.record.who_saw")}
+                                </button>
+                            </Show>
                             <button id="record-back" on:click=move |_| app.go(Screen::Search)>
                                 {t("ui.record.back")}
                             </button>
@@ -189,6 +202,7 @@ fn Demographics(record: PatientRecord) -> impl IntoView {
             "ui.patient.birth_certificate_number",
             d.birth_certificate_number,
         ),
+        ("ui.patient.medical_record_number", d.medical_record_number),
     ];
     view! {
         <section class="panel" aria-labelledby="demographics-title">
@@ -339,14 +353,20 @@ fn Events(
     let app = state();
     let patient_id = StoredValue::new(record.id.clone());
     let confirming = RwSignal::new(None::<String>);
+    // Why the record being marked was entered in error (asked before marking).
+    let reason = RwSignal::new(String::new());
     let mark = move |event_id: String| {
         let req = EnteredInErrorRequest {
             patient_id: patient_id.get_value(),
             event_id,
+            reason: reason.get_untracked(),
         };
         spawn_local(async move {
             match call::<_, ()>(cmd::MARK_ENTERED_IN_ERROR, &req).await {
-                Ok(()) => on_changed(),
+                Ok(()) => {
+                    confirming.try_set(None);
+                    on_changed();
+                }
                 Err(e) => error.set(Some(e)),
             }
         });
@@ -371,7 +391,7 @@ fn Events(
                         </tr>
                     </thead>
                     <tbody>
-                        {group.events.into_iter().map(|event| event_row(event, confirming, mark, app.lang, sync_states)).collect_view()}
+                        {group.events.into_iter().map(|event| event_row(event, confirming, reason, mark, app.lang, sync_states)).collect_view()}
                     </tbody>
                 </table>
             }).collect_view()}
@@ -382,6 +402,7 @@ fn Events(
 fn event_row(
     event: EventRow,
     confirming: RwSignal<Option<String>>,
+    reason: RwSignal<String>,
     mark: impl Fn(String) + Copy + Send + Sync + 'static,
     lang: RwSignal<salal_core::i18n::Lang>,
     sync_states: RwSignal<Option<RecordSyncStates>>,
@@ -415,7 +436,10 @@ fn event_row(
             <td>{event.lot_number}</td>
             <td>
                 {event.detail}
-                {eie.then(|| view! { <span class="eie-label">{t("ui.event.entered_in_error")}</span> })}
+                {eie.then(|| view! {
+                    <span class="eie-label">{t("ui.event.entered_in_error")}</span>
+                    <span class="eie-reason">{event.entered_in_error_reason.clone()}</span>
+                })}
             </td>
             <td class="event-sync">{move || sync_state().map(|state| view! { <SyncBadge sync=state/> })}</td>
             <td class="row-actions">
@@ -425,7 +449,10 @@ fn event_row(
                         fallback=move || {
                             let id = id.clone();
                             view! {
-                                <button class="small" on:click=move |_| confirming.set(Some(id.clone()))>
+                                <button class="small mark-error" on:click=move |_| {
+                                    reason.set(String::new());
+                                    confirming.set(Some(id.clone()));
+                                }>
                                     {t("ui.event.mark_error")}
                                 </button>
                             }
@@ -433,11 +460,40 @@ fn event_row(
                     >
                         {
                             let id = id_confirm.clone();
+                            let id_enter = id_confirm.clone();
+                            let field = NodeRef::<leptos::html::Input>::new();
+                            Effect::new(move |_| {
+                                if let Some(input) = field.get() {
+                                    input.focus().ok();
+                                }
+                            });
                             view! {
-                                <button class="small danger" on:click=move |_| {
-                                    confirming.set(None);
-                                    mark(id.clone());
-                                }>{t("ui.event.confirm_error")}</button>
+                                <label class="sr-only" for="eie-reason">{t("ui.event.eie_reason")}</label>
+                                <input id="eie-reason" type="text" class="reason" list="eie-reasons" autocomplete="off"
+                                    node_ref=field
+                                    placeholder=t("ui.event.eie_reason")
+                                    bind:value=reason
+                                    on:keydown=move |ev| match ev.key().as_str() {
+                                        "Enter" => {
+                                            ev.prevent_default();
+                                            mark(id_enter.clone());
+                                        }
+                                        "Escape" => {
+                                            ev.prevent_default();
+                                            ev.stop_propagation();
+                                            confirming.set(None);
+                                        }
+                                        _ => {}
+                                    }/>
+                                <datalist id="eie-reasons">
+                                    {["wrong_patient", "duplicate", "wrong_vaccine", "wrong_date"].into_iter().map(|k| {
+                                        let key = format!("ui.event.eie_reason.{k}");
+                                        view! { <option value=move || t_key(&key)></option> }
+                                    }).collect_view()}
+                                </datalist>
+                                <button class="small danger" id="eie-confirm" on:click=move |_| mark(id.clone())>
+                                    {t("ui.event.confirm_error")}
+                                </button>
                                 <button class="small" on:click=move |_| confirming.set(None)>{t("ui.common.cancel")}</button>
                             }
                         }

@@ -52,17 +52,7 @@ pub(crate) fn Recall() -> impl IntoView {
     let first = NodeRef::<Input>::new();
     focus_on_mount(first);
     // The date is typed the way the language writes it: follow a switch of language.
-    let typed_in = StoredValue::new(lang);
-    Effect::new(move |_| {
-        let now = app.lang.get();
-        let before = typed_in.get_value();
-        if now != before {
-            typed_in.set_value(now);
-            if let Some(date) = dates::parse(before, &as_of.get_untracked()) {
-                as_of.set(date_text(now, date));
-            }
-        }
-    });
+    dates::follow_language(app.lang, vec![as_of]);
 
     let on_find = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

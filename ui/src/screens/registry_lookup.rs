@@ -36,6 +36,7 @@ pub(crate) fn RegistryLookup(
     let start_on_birth = !typed_name.trim().is_empty() && typed_birth.is_empty();
     let name = RwSignal::new(typed_name);
     let birth = RwSignal::new(typed_birth);
+    dates::follow_language(app.lang, vec![birth]);
     let results = RwSignal::new(None::<Vec<RegistryCandidateRow>>);
     let selected = RwSignal::new(0_usize);
     let submit = Submit::new();

@@ -55,7 +55,9 @@ pub(crate) fn StatusBar() -> impl IntoView {
             )
             .await
             .ok();
-            // Pick-list labels (sexes, roles) come translated from the shell.
+            // Now the shell answers in it: texts it translates follow.
+            app.shell_lang.set(lang);
+            // Pick-list labels (sites, routes, sexes, roles...) come translated from the shell.
             if signed_in
                 && let Ok(lists) = call::<_, salal_ipc::CodeLists>(cmd::CODE_LISTS, &()).await
             {
@@ -87,6 +89,11 @@ pub(crate) fn StatusBar() -> impl IntoView {
                 }}
             </span>
             <Show when=move || app.session.with(Option::is_some)>
+                <button class="link" id="change-my-password" on:click=move |_| {
+                    if let Some(username) = app.session.with_untracked(|s| s.as_ref().map(|s| s.username.clone())) {
+                        app.go(Screen::ChangePassword { username, current: String::new() });
+                    }
+                }>{t("ui.status.change_password")}</button>
                 <button class="link" id="sign-out" on:click=sign_out>{t("ui.status.sign_out")}</button>
             </Show>
             <Show when=move || app.demo.get()>

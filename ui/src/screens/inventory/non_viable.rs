@@ -26,6 +26,7 @@ pub(super) fn NonViableTab() -> impl IntoView {
         dates::today() - chrono::Days::new(DAYS_BACK),
     ));
     let to = RwSignal::new(today_text(lang));
+    dates::follow_language(app.lang, vec![from, to]);
     let rows = RwSignal::new(None::<Vec<NonViableView>>);
     let submit = Submit::new();
     let load = move || {

@@ -50,6 +50,7 @@ pub(super) fn ReportsTab() -> impl IntoView {
         dates::today().with_day0(0).unwrap_or_else(dates::today),
     ));
     let to = RwSignal::new(today_text(lang));
+    dates::follow_language(app.lang, vec![from, to]);
     let days = RwSignal::new(WITHIN[0]);
     let found = RwSignal::new(None::<Found>);
     let show = Submit::new();

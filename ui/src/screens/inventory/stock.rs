@@ -45,6 +45,7 @@ fn ReceivePanel() -> impl IntoView {
     let ndc = RwSignal::new(String::new());
     let lot = RwSignal::new(String::new());
     let expires = RwSignal::new(String::new());
+    crate::dates::follow_language(app.lang, vec![expires]);
     let quantity = RwSignal::new(String::new());
     let funding = RwSignal::new(String::new());
     let unit = RwSignal::new(String::new());
