@@ -373,7 +373,7 @@ pub(crate) struct DoseArgs {
     /// Vaccine CVX code.
     #[arg(long, default_value = "")]
     pub(crate) cvx: String,
-    /// YYYY-MM-DD (default today).
+    /// YYYY-MM-DD (default today); YYYY-MM for a historical dose whose card shows no day.
     #[arg(long)]
     pub(crate) date: Option<String>,
     #[arg(long, default_value = "")]

@@ -691,14 +691,27 @@ fn event_from_args(args: &DoseArgs, clinic: &Clinic, lang: Lang) -> Result<NewEv
             args.kind
         ))
     })?;
+    // YYYY-MM: a card that shows only the month (the first of it, month precision).
+    let month = args.date.as_deref().and_then(|t| {
+        let (y, m) = t.trim().split_once('-')?;
+        (y.len() == 4 && m.len() == 2)
+            .then(|| NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, 1))
+            .flatten()
+    });
     Ok(NewEvent {
         id: None,
         kind,
         cvx: args.cvx.clone(),
-        date: Some(match &args.date {
-            Some(text) => date(text, lang)?,
-            None => clinic.today(),
+        date: Some(match (&args.date, month) {
+            (_, Some(first)) => first,
+            (Some(text), None) => date(text, lang)?,
+            (None, None) => clinic.today(),
         }),
+        date_precision: if month.is_some() {
+            salal_core::event::DatePrecision::Month
+        } else {
+            salal_core::event::DatePrecision::Day
+        },
         ndc: args.ndc.clone(),
         mvx: args.mvx.clone(),
         lot_number: args.lot.clone(),
@@ -838,7 +851,10 @@ fn show_patient(
     }
     let line = |view: &salal_clinic::EventView| {
         let e = &view.event.details;
-        let when = e.date.map(|d| format_date(lang, d)).unwrap_or_default();
+        let when = e
+            .date
+            .map(|d| e.date_precision.format(lang, d))
+            .unwrap_or_default();
         let mut text = format!(
             "    {when}  {} ({})  {}  {}",
             view.vaccine_name,

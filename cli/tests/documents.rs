@@ -448,3 +448,63 @@ fn recall_finds_exactly_the_families_due_and_never_those_who_declined() {
     assert_eq!(code, 2);
     assert!(err.contains("nonsense"), "{err}");
 }
+
+#[test]
+fn a_card_that_shows_only_the_month_prints_month_and_year() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("clinic");
+    init(&data, "Clínica del Valle");
+    let id = add(
+        &data,
+        &[
+            "--first",
+            "Rosa",
+            "--last",
+            "Vega",
+            "--birth-date",
+            "2019-03-07",
+            "--sex",
+            "F",
+        ],
+    );
+    dose(&data, &id, "03", "2020-04");
+    let shown = ok(salal(&data).args(["patient", "show", &id]));
+    assert!(shown.contains("04/2020"), "{shown}");
+    assert!(!shown.contains("04/01/2020"), "no day is made up: {shown}");
+    for (lang, cis) in [("en", "cis-en.pdf"), ("es", "cis-es.pdf")] {
+        let path = dir.path().join(cis);
+        ok(salal(&data).args([
+            "print",
+            "cis",
+            &id,
+            "--lang",
+            lang,
+            "--out",
+            path.to_str().unwrap(),
+        ]));
+        let text = pdf_text(&path);
+        assert!(text.contains("04/2020"), "{lang}:\n{text}");
+    }
+    let record = dir.path().join("record.pdf");
+    ok(salal(&data).args(["print", "record", &id, "--out", record.to_str().unwrap()]));
+    let text = pdf_text(&record);
+    assert!(
+        text.contains("04/2020") && !text.contains("04/01/2020"),
+        "{text}"
+    );
+    // A dose given here always has its day.
+    let (code, _, err) = run(salal(&data).args([
+        "dose",
+        "add",
+        "--patient",
+        &id,
+        "--kind",
+        "administered",
+        "--cvx",
+        "03",
+        "--date",
+        "2020-04",
+    ]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("month and year"), "{err}");
+}

@@ -417,14 +417,19 @@ impl Clinic {
         let primary_result = primary(&results);
         let mut rows_out = Vec::new();
         for spec in rows()? {
-            let mut dates: Vec<NaiveDate> = doses(&file.events)
+            let in_row: Vec<(&Event, NaiveDate)> = doses(&file.events)
                 .filter(|(e, _)| {
                     groups_of(self.codes, &e.details.cvx)
                         .iter()
                         .any(|g| spec.cdc_groups.contains(g))
                 })
-                .map(|(_, d)| d)
                 .collect();
+            let month_only: Vec<NaiveDate> = in_row
+                .iter()
+                .filter(|(e, _)| !e.details.date_precision.is_day())
+                .map(|(_, d)| *d)
+                .collect();
+            let mut dates: Vec<NaiveDate> = in_row.iter().map(|(_, d)| *d).collect();
             dates.sort();
             if spec.latest_only && dates.len() > spec.columns {
                 dates.drain(..dates.len() - spec.columns);
@@ -438,6 +443,7 @@ impl Clinic {
                 label_key: spec.label_key.clone(),
                 columns: spec.columns,
                 doses: dates,
+                month_only,
                 requirement: spec.requirement,
                 status,
             });
@@ -510,6 +516,7 @@ impl Clinic {
                     .vaccine(&e.details.cvx)
                     .map_or_else(|| e.details.cvx.clone(), |v| v.short_description.clone()),
                 date,
+                month_only: !e.details.date_precision.is_day(),
                 lot: e.details.lot_number.clone(),
                 provider: e.details.administering_provider.clone(),
                 place: match e.details.kind {

@@ -11,7 +11,7 @@
 use crate::codes::{CodeSets, Table, normalize_cvx};
 use crate::i18n::{Lang, UserMessage, format_date, tr};
 use crate::ids::{EventId, PatientId};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 /// What kind of immunization event.
@@ -75,6 +75,56 @@ pub struct VisGiven {
     pub presented_on: NaiveDate,
 }
 
+/// How much of an event's date is known.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DatePrecision {
+    /// The day is known.
+    #[default]
+    Day,
+    /// Only the month and year (a paper card that shows no day, as the HL7
+    /// IG allows for historical doses). The date is then the first of that
+    /// month: the earliest day the dose can have been given, so its own
+    /// minimum ages and intervals are never taken as met when they might not be.
+    Month,
+}
+
+impl DatePrecision {
+    /// Whether the day is known (the usual case, left out of stored records).
+    #[must_use]
+    pub fn is_day(&self) -> bool {
+        *self == DatePrecision::Day
+    }
+
+    /// The wire form: `day` or `month`.
+    #[must_use]
+    pub fn code(self) -> &'static str {
+        match self {
+            DatePrecision::Day => "day",
+            DatePrecision::Month => "month",
+        }
+    }
+
+    /// From the wire form (empty is `day`).
+    #[must_use]
+    pub fn from_code(code: &str) -> Option<DatePrecision> {
+        match code.trim() {
+            "" | "day" => Some(DatePrecision::Day),
+            "month" => Some(DatePrecision::Month),
+            _ => None,
+        }
+    }
+
+    /// A date of this precision, as `lang` writes it.
+    #[must_use]
+    pub fn format(self, lang: Lang, date: NaiveDate) -> String {
+        match self {
+            DatePrecision::Day => format_date(lang, date),
+            DatePrecision::Month => crate::i18n::format_month(date),
+        }
+    }
+}
+
 /// What a clinician enters for one event. Text fields are empty when not given
 /// (and left out of its stored JSON, which keeps a large history small).
 #[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
@@ -90,6 +140,9 @@ pub struct NewEvent {
     pub cvx: String,
     /// The date given (or refused, or observed).
     pub date: Option<NaiveDate>,
+    /// How much of `date` is known (only a historical dose may lack its day).
+    #[serde(skip_serializing_if = "DatePrecision::is_day")]
+    pub date_precision: DatePrecision,
     /// Package NDC, when scanned or known.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub ndc: String,
@@ -163,6 +216,9 @@ pub enum EventFieldError {
     /// A field this kind of event needs is empty.
     #[error("required field {0} is empty")]
     Required(&'static str),
+    /// Only a historical dose (from a card) may have a date without its day.
+    #[error("only a historical dose may have a date without its day")]
+    PartialDateNotHistorical,
     /// The date is before the patient was born.
     #[error("date {date} is before the birth date {birth}")]
     DateBeforeBirth {
@@ -233,6 +289,7 @@ impl UserMessage for EventFieldError {
     fn message_key(&self) -> &'static str {
         match self {
             EventFieldError::Required(_) => "error.event.required",
+            EventFieldError::PartialDateNotHistorical => "error.event.partial_date",
             EventFieldError::DateBeforeBirth { .. } => "error.event.date_before_birth",
             EventFieldError::DateInFuture { .. } => "error.event.date_in_future",
             EventFieldError::UnknownCvx(_) => "error.event.unknown_cvx",
@@ -248,6 +305,7 @@ impl UserMessage for EventFieldError {
     fn message_args(&self, lang: Lang) -> Vec<(&'static str, String)> {
         match self {
             EventFieldError::Required(field) => vec![("field", field_name(lang, field))],
+            EventFieldError::PartialDateNotHistorical => Vec::new(),
             EventFieldError::DateBeforeBirth { date, birth } => {
                 vec![
                     ("date", format_date(lang, *date)),
@@ -309,6 +367,10 @@ impl NewEvent {
         }
         self.cvx = normalize_cvx(&self.cvx);
         self.mvx = self.mvx.trim().to_ascii_uppercase();
+        // A date known to its month is kept as the first of that month.
+        if self.date_precision == DatePrecision::Month {
+            self.date = self.date.and_then(|d| d.with_day(1));
+        }
         self
     }
 
@@ -326,9 +388,17 @@ impl NewEvent {
                 errors.push(EventFieldError::Required(field));
             }
         };
+        // A month-only date is before birth only when its whole month is.
+        let born = match self.date_precision {
+            DatePrecision::Day => birth,
+            DatePrecision::Month => birth.with_day(1).unwrap_or(birth),
+        };
+        if self.date_precision == DatePrecision::Month && self.kind != EventKind::Historical {
+            errors.push(EventFieldError::PartialDateNotHistorical);
+        }
         match self.date {
             None => errors.push(EventFieldError::Required("date")),
-            Some(date) if date < birth => {
+            Some(date) if date < born => {
                 errors.push(EventFieldError::DateBeforeBirth { date, birth })
             }
             Some(date) if date > today => {
@@ -463,6 +533,55 @@ mod tests {
             day(2026, 1, 10),
             CodeSets::embedded().unwrap(),
         )
+    }
+
+    #[test]
+    fn a_card_that_shows_only_month_and_year_is_a_historical_dose_on_the_first() {
+        let card = NewEvent {
+            kind: EventKind::Historical,
+            cvx: "08".into(),
+            date: Some(day(2025, 1, 20)),
+            date_precision: DatePrecision::Month,
+            information_source: "01".into(),
+            ..NewEvent::default()
+        }
+        .normalized();
+        assert_eq!(
+            card.date,
+            Some(day(2025, 1, 1)),
+            "kept as the first of the month"
+        );
+        // Born 2025-01-01 in `check`: the birth month itself is not before birth.
+        assert_eq!(check(&card), vec![]);
+        let json = serde_json::to_string(&card).unwrap();
+        assert!(json.contains(r#""date_precision":"month""#), "{json}");
+        assert!(
+            !serde_json::to_string(&administered())
+                .unwrap()
+                .contains("date_precision"),
+            "a full date stays out of the stored record"
+        );
+        assert_eq!(
+            DatePrecision::Month.format(Lang::Es, day(2025, 1, 1)),
+            "01/2025"
+        );
+        // A dose given here always has its day.
+        let given = NewEvent {
+            date_precision: DatePrecision::Month,
+            ..administered()
+        }
+        .normalized();
+        assert!(check(&given).contains(&EventFieldError::PartialDateNotHistorical));
+        // A month before the birth month is before birth.
+        let early = NewEvent {
+            date: Some(day(2024, 12, 5)),
+            ..card
+        }
+        .normalized();
+        assert!(matches!(
+            check(&early).as_slice(),
+            [EventFieldError::DateBeforeBirth { .. }]
+        ));
     }
 
     #[test]

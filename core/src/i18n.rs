@@ -123,6 +123,12 @@ pub fn format_date(lang: Lang, date: NaiveDate) -> String {
     }
 }
 
+/// A date known only to its month, as both languages write it: "03/2019".
+#[must_use]
+pub fn format_month(date: NaiveDate) -> String {
+    format!("{:02}/{:04}", date.month(), date.year())
+}
+
 /// A date spelled out: "March 7, 2019" / "7 de marzo de 2019".
 #[must_use]
 pub fn format_date_long(lang: Lang, date: NaiveDate) -> String {

@@ -330,6 +330,7 @@ fn split_row(row: &CisRow, columns: usize) -> Vec<CisRow> {
                 label_key: row.label_key.clone(),
                 columns: row.columns.saturating_sub(start).min(per_piece),
                 doses: row.doses.get(start..end).unwrap_or_default().to_vec(),
+                month_only: row.month_only.clone(),
                 requirement: row.requirement,
                 status: row.status,
             }
@@ -367,7 +368,11 @@ fn grid_row(page: &mut Canvas, shape: &RowShape, g: &Grid, lang: Lang, row: &Cis
             let (style, text) = measure.fit(
                 Style::regular(8.0),
                 5.5,
-                &format_date(lang, *date),
+                &if row.month_only.contains(date) {
+                    salal_core::i18n::format_month(*date)
+                } else {
+                    format_date(lang, *date)
+                },
                 g.dose_w - 1.4,
             );
             page.text_center(

@@ -82,6 +82,9 @@ pub struct CisRow {
     pub columns: usize,
     /// Dose dates, oldest first; more than `columns` are all printed (the row grows).
     pub doses: Vec<NaiveDate>,
+    /// Those of `doses` known only to their month (a card without the day):
+    /// printed as month and year.
+    pub month_only: Vec<NaiveDate>,
     /// Which settings require it.
     pub requirement: Requirement,
     /// The row's status under the child's school / child-care rule, if it is required.
@@ -127,8 +130,10 @@ pub struct Cis {
 pub struct RecordDose {
     /// Vaccine name (CDC short description or trade name).
     pub vaccine: String,
-    /// Date given; a partial date prints as the caller formats it.
+    /// Date given.
     pub date: NaiveDate,
+    /// Whether only the month and year are known (printed so).
+    pub month_only: bool,
     /// Lot number (may be empty).
     pub lot: String,
     /// Who gave it (may be empty).

@@ -221,7 +221,14 @@ fn doses(flow: &mut Flow, record: &ImmunizationRecord) {
         .map(|dose| {
             vec![
                 (dose.vaccine.clone(), cell),
-                (format_date(lang, dose.date), cell),
+                (
+                    if dose.month_only {
+                        salal_core::i18n::format_month(dose.date)
+                    } else {
+                        format_date(lang, dose.date)
+                    },
+                    cell,
+                ),
                 (dose.lot.clone(), cell),
                 (dose.provider.clone(), cell),
                 (dose.place.clone(), cell),

@@ -15,21 +15,28 @@
 //! - [`staff`]: registry staff's tokens and the administration API (the review queue).
 //! - [`optout`]: refusing data for patients who declined, the minimal record, deletion on request.
 //! - [`export`]: the canonical JSON Lines export of an organization.
+//! - [`hl7_check`]: the conformance verdict on HL7 files (no database).
+//! - [`hl7_in`], [`partners`]: VXU messages from HL7 partners, applied like a push.
+//! - [`birth_feed`]: the birth-record feed from vital records.
 //! - [`orgs`], [`db`], [`tls`], [`records`], [`secrets`], [`error`]: the parts they share.
 
 pub mod auth;
+pub mod birth_feed;
 pub mod bundle;
 pub mod db;
 pub mod dedup;
 pub mod enroll;
 pub mod error;
 pub mod export;
+pub mod hl7_check;
+pub mod hl7_in;
 pub mod http;
 pub mod keys;
 pub mod lookup;
 pub mod matching;
 pub mod optout;
 pub mod orgs;
+pub mod partners;
 pub mod private;
 pub mod pull;
 pub mod push;

@@ -1,6 +1,8 @@
 //! `salal-registry`: the command line of the Salal Registry (see the library
 //! crate for what each command does). Exit codes: 0 done, 1 failure
-//! (PostgreSQL unreachable, IO), 2 bad input.
+//! (PostgreSQL unreachable, IO), 2 bad input. `hl7 check` exits 1 when any
+//! file is rejected; `hl7 submit` exits 1 when any message got AE or AR;
+//! `birth-feed import` exits 1 when any row was not imported (the others are).
 
 use clap::{Parser, Subcommand};
 use salal_registry::{RegistryError, ServeOptions, db, enroll, export, matching, optout, orgs};
@@ -78,6 +80,21 @@ enum Command {
         #[arg(long)]
         reply: PathBuf,
     },
+    /// HL7 v2.5.1 messages: check files, or submit them as a partner would.
+    Hl7 {
+        #[command(subcommand)]
+        command: Hl7Command,
+    },
+    /// HL7 partners: organizations that send VXU messages.
+    Partner {
+        #[command(subcommand)]
+        command: PartnerCommand,
+    },
+    /// The birth-record feed from vital records.
+    BirthFeed {
+        #[command(subcommand)]
+        command: BirthFeedCommand,
+    },
     /// The patient-matching review queue: pairs that may be one child.
     Review {
         #[command(subcommand)]
@@ -85,6 +102,48 @@ enum Command {
         /// Who decides (for the audit log; default: the system user name).
         #[arg(long, global = true, env = "SALAL_STAFF")]
         by: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum Hl7Command {
+    /// Checks each file (one message or a batch) against the CDC IIS profiles,
+    /// without a database: one line per file (`FILE: accepted`, `FILE: accepted
+    /// with N warnings` or `FILE: rejected: FIRST ERROR`, then each problem
+    /// indented), then `N accepted, M rejected`. Exit code 1 when any is rejected.
+    Check {
+        /// The message files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Applies a file's VXU messages as the partner sent them and prints each ACK,
+    /// then a summary line.
+    Submit {
+        /// The message file (one message or a batch).
+        file: PathBuf,
+        /// The partner's id (as `partner add` printed it).
+        #[arg(long)]
+        partner: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum PartnerCommand {
+    /// Makes a partner organization; prints its id, then its credential (once).
+    Add {
+        /// Its name.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum BirthFeedCommand {
+    /// Imports a birth-record file (layout: assets/birth-feed/LAYOUT.md); prints
+    /// each row not imported, then `birth-feed: N added, M matched, K for review, E errors`.
+    Import {
+        /// The delimited file.
+        file: PathBuf,
     },
 }
 
@@ -204,7 +263,49 @@ fn org_id(text: &str) -> Result<Uuid, RegistryError> {
     })
 }
 
-async fn run(cli: Cli) -> Result<(), RegistryError> {
+/// `hl7 check`: prints the verdicts; whether any file was rejected.
+fn hl7_check(files: &[PathBuf]) -> bool {
+    use salal_registry::hl7_check::{FileCheck, check_bytes, summary};
+    let mut checks: Vec<FileCheck> = Vec::with_capacity(files.len());
+    for file in files {
+        let name = file.display().to_string();
+        let check = match std::fs::read(file) {
+            Ok(bytes) => check_bytes(&name, &bytes),
+            Err(e) => FileCheck {
+                name: name.clone(),
+                outcome: salal_hl7::Outcome::Rejected,
+                warnings: 0,
+                first_error: format!("cannot read the file: {e}"),
+                problems: Vec::new(),
+            },
+        };
+        for line in check.lines() {
+            println!("{line}");
+        }
+        checks.push(check);
+    }
+    println!("{}", summary(&checks));
+    checks.iter().any(FileCheck::rejected)
+}
+
+/// What a command found that is not a failure of the command itself.
+enum Done {
+    Ok,
+    /// Some input was refused (exit code 1): rejected files, AE/AR, bad rows.
+    Refused,
+}
+
+async fn run(cli: Cli) -> Result<Done, RegistryError> {
+    if let Command::Hl7 {
+        command: Hl7Command::Check { files },
+    } = &cli.command
+    {
+        return Ok(if hl7_check(files) {
+            Done::Refused
+        } else {
+            Done::Ok
+        });
+    }
     let url = cli.database_url.ok_or_else(|| {
         RegistryError::BadInput(
             "no database: set DATABASE_URL or pass --database-url postgres://USER@HOST:PORT/DATABASE".to_owned(),
@@ -289,8 +390,64 @@ async fn run(cli: Cli) -> Result<(), RegistryError> {
             let pool = db::connect(&url, 1).await?;
             review(&pool, command, &staff_name(by)).await?;
         }
+        Command::Hl7 {
+            command: Hl7Command::Check { .. },
+        } => {}
+        Command::Hl7 {
+            command: Hl7Command::Submit { file, partner },
+        } => {
+            let partner = org_id(&partner)?;
+            let bytes = std::fs::read(&file).map_err(|e| {
+                RegistryError::BadInput(format!("cannot read {}: {e}", file.display()))
+            })?;
+            let pool = db::connect(&url, 2).await?;
+            let submitted = salal_registry::hl7_in::submit(&pool, partner, &bytes)
+                .await
+                .map_err(|e| match e {
+                    salal_registry::hl7_in::SubmitError::Registry(e) => e,
+                    other => RegistryError::BadInput(other.to_string()),
+                })?;
+            for answer in &submitted.answers {
+                println!("{}", answer.ack.replace('\r', "\n").trim_end());
+                println!();
+            }
+            println!("{submitted}");
+            if submitted
+                .answers
+                .iter()
+                .any(|a| a.code != salal_hl7::AckCode::Accept)
+            {
+                return Ok(Done::Refused);
+            }
+        }
+        Command::Partner {
+            command: PartnerCommand::Add { name },
+        } => {
+            let pool = db::connect(&url, 1).await?;
+            let partner = salal_registry::partners::add(&pool, &name).await?;
+            println!("{}", partner.id.hyphenated());
+            println!("{}", partner.secret);
+        }
+        Command::BirthFeed {
+            command: BirthFeedCommand::Import { file },
+        } => {
+            let pool = db::connect(&url, 2).await?;
+            let summary = salal_registry::birth_feed::import_file(&pool, &file)
+                .await
+                .map_err(|e| match e {
+                    salal_registry::birth_feed::BirthFeedError::Registry(e) => e,
+                    other => RegistryError::BadInput(other.to_string()),
+                })?;
+            for error in &summary.errors {
+                println!("{error}");
+            }
+            println!("{summary}");
+            if !summary.errors.is_empty() {
+                return Ok(Done::Refused);
+            }
+        }
     }
-    Ok(())
+    Ok(Done::Ok)
 }
 
 fn main() -> ExitCode {
@@ -312,7 +469,8 @@ fn main() -> ExitCode {
         }
     };
     match runtime.block_on(run(cli)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(Done::Ok) => ExitCode::SUCCESS,
+        Ok(Done::Refused) => ExitCode::from(1),
         Err(e) => {
             eprintln!("salal-registry: {e}");
             ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(1))

@@ -100,7 +100,7 @@ pub fn match_record(id: Uuid, fields: &serde_json::Map<String, Value>) -> MatchR
         birth_date: text(fields, "birth_date").parse().ok(),
         sex: text(fields, "sex"),
         mother_maiden_name: text(fields, "mother_maiden_name"),
-        mother_first_name: String::new(),
+        mother_first_name: text(fields, "mother_first_name"),
         multiple_birth_order: fields
             .get("multiple_birth_order")
             .and_then(Value::as_u64)
@@ -163,6 +163,39 @@ async fn load_patients(
     Ok(out)
 }
 
+/// The patients sharing each of `keys` (blocking keys), and their records.
+async fn candidates_by_key(
+    conn: &mut PgConnection,
+    keys: Vec<String>,
+) -> Result<
+    (
+        HashMap<String, Vec<Uuid>>,
+        HashMap<Uuid, serde_json::Map<String, Value>>,
+    ),
+    MatchError,
+> {
+    let rows = query("SELECT key, patient_id FROM match_keys WHERE key = ANY($1)")
+        .bind(keys)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut by_key: HashMap<String, Vec<Uuid>> = HashMap::new();
+    for row in rows {
+        by_key
+            .entry(row.try_get("key")?)
+            .or_default()
+            .push(row.try_get("patient_id")?);
+    }
+    let ids: Vec<Uuid> = by_key
+        .values()
+        .flatten()
+        .copied()
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let known = load_patients(conn, &ids).await?;
+    Ok((by_key, known))
+}
+
 /// Matches the patients a push created against the registry, merging or
 /// queueing as the matcher decides, and refreshes the blocking keys of the
 /// patients it updated. Returns what it did.
@@ -216,25 +249,7 @@ pub async fn match_new_patients(
         .into_iter()
         .collect();
     // Candidates already here, by key.
-    let rows = query("SELECT key, patient_id FROM match_keys WHERE key = ANY($1)")
-        .bind(all_keys)
-        .fetch_all(&mut *conn)
-        .await?;
-    let mut by_key: HashMap<String, Vec<Uuid>> = HashMap::new();
-    for row in rows {
-        by_key
-            .entry(row.try_get("key")?)
-            .or_default()
-            .push(row.try_get("patient_id")?);
-    }
-    let candidate_ids: Vec<Uuid> = by_key
-        .values()
-        .flatten()
-        .copied()
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let mut known = load_patients(conn, &candidate_ids).await?;
+    let (mut by_key, mut known) = candidates_by_key(conn, all_keys).await?;
     let distinct = distinct_pairs(conn, created).await?;
 
     let mut keys_to_add: Vec<(String, Uuid)> = Vec::new();
@@ -293,6 +308,91 @@ pub async fn match_new_patients(
     }
     insert_keys(conn, &keys_to_add).await?;
     Ok(matched)
+}
+
+/// The record already at the registry that `record` is, as the matcher
+/// decides over the candidates sharing a blocking key: `Some((id, Merge))`
+/// for one record the matcher would merge with, `Some((id, Review))` when a
+/// person must look, `None` when no candidate comes close. Merged records are
+/// never candidates (their keys name their survivors). Feeds call this
+/// before they write, so a child already known is updated, not created again.
+pub async fn find_match(
+    conn: &mut PgConnection,
+    record: &MatchRecord,
+) -> Result<Option<(Uuid, Decision)>, MatchError> {
+    let mut found = find_matches(conn, std::slice::from_ref(record), false).await?;
+    Ok(found.pop().flatten())
+}
+
+/// [`find_match`] for many records at once (one query for the candidates of
+/// all of them). With `identifiers_only`, candidates are only the records
+/// sharing a registry id, birth certificate or medical record number (the
+/// cheap, certain part; the full matching still runs when the new records are
+/// written).
+pub async fn find_matches(
+    conn: &mut PgConnection,
+    records: &[MatchRecord],
+    identifiers_only: bool,
+) -> Result<Vec<Option<(Uuid, Decision)>>, MatchError> {
+    let matcher = matcher()?;
+    let identifier = |key: &String| {
+        !identifiers_only
+            || key.starts_with("id:")
+            || key.starts_with("bc:")
+            || key.starts_with("mrn:")
+    };
+    let keys: Vec<Vec<String>> = records
+        .iter()
+        .map(|r| blocking_keys(r).into_iter().filter(identifier).collect())
+        .collect();
+    let all_keys: Vec<String> = keys
+        .iter()
+        .flatten()
+        .cloned()
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    if all_keys.is_empty() {
+        return Ok(vec![None; records.len()]);
+    }
+    let (by_key, known) = candidates_by_key(conn, all_keys).await?;
+    let mut out = Vec::with_capacity(records.len());
+    for (record, keys) in records.iter().zip(&keys) {
+        let mut candidates: Vec<Uuid> = keys
+            .iter()
+            .filter_map(|k| by_key.get(k))
+            .flatten()
+            .copied()
+            .filter(|c| known.get(c).is_some_and(|f| !f.contains_key(MERGED_INTO)))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        candidates.sort_unstable();
+        let compared: Vec<MatchRecord> = candidates
+            .iter()
+            .filter_map(|c| known.get(c).map(|f| match_record(*c, f)))
+            .collect();
+        let outcome = matcher.best(record, &compared);
+        out.push(
+            match (
+                outcome.decision,
+                outcome.best.and_then(|i| candidates.get(i)),
+            ) {
+                (Decision::Distinct, _) | (_, None) => None,
+                (decision, Some(id)) => Some((*id, decision)),
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// The current fields of patient records (the owner's private fields laid
+/// over, as matching reads them), by id.
+pub async fn patient_fields(
+    conn: &mut PgConnection,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, serde_json::Map<String, Value>>, MatchError> {
+    load_patients(conn, ids).await
 }
 
 fn ordered(a: Uuid, b: Uuid) -> (Uuid, Uuid) {

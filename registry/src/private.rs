@@ -157,3 +157,31 @@ pub async fn store(
     .await?;
     Ok(())
 }
+
+/// The organization's own private values of these patient records, by id
+/// (a feed that fills only what a record lacks reads them with the shared
+/// fields, so it does not send its own values again).
+pub async fn own_patient_fields(
+    conn: &mut PgConnection,
+    org: Uuid,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Fields>, sqlx_core::Error> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = query(
+        "SELECT record_id, fields FROM private_fields
+         WHERE entity = 'patient' AND org_id = $1 AND record_id = ANY($2)",
+    )
+    .bind(org)
+    .bind(ids.to_vec())
+    .fetch_all(conn)
+    .await?;
+    let mut out = HashMap::with_capacity(rows.len());
+    for row in rows {
+        if let Value::Object(fields) = row.try_get::<Value, _>("fields")? {
+            out.insert(row.try_get("record_id")?, fields);
+        }
+    }
+    Ok(out)
+}

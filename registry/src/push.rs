@@ -84,14 +84,38 @@ pub async fn push(
     }
     let mut tx = pool.begin().await?;
     lock_seq(&mut tx).await?;
+    let applied = apply(&mut tx, device, changes).await?;
+    tx.commit().await?;
+    Ok(PushResponse {
+        results: applied.results,
+        server_time_ms: now_ms(),
+    })
+}
+
+/// What [`apply`] did: one answer per change.
+pub(crate) struct Applied {
+    /// One per change, in order.
+    pub(crate) results: Vec<OpResult>,
+}
+
+/// Applies `changes` from `device` inside the caller's transaction, which
+/// already holds the sequence lock ([`lock_seq`]); the answers are only true
+/// once the caller commits. Feeds that are not clinics (the birth-record
+/// feed, HL7 partners) apply their records through here, so they are merged,
+/// matched, refused for opted-out patients and de-duplicated exactly as a push.
+pub(crate) async fn apply(
+    conn: &mut PgConnection,
+    device: Device,
+    changes: &[Change],
+) -> Result<Applied, ApiError> {
     let now = now_ms();
-    let remapped = to_survivors(&mut tx, changes).await?;
+    let remapped = to_survivors(&mut *conn, changes).await?;
     let changes = remapped.as_deref().unwrap_or(changes);
-    let seen = seen_ops(&mut tx, changes).await?;
-    let mut records = load_records(&mut tx, changes).await?;
-    let mut related = relationships(&mut tx, device.org, changes, &records).await?;
+    let seen = seen_ops(&mut *conn, changes).await?;
+    let mut records = load_records(&mut *conn, changes).await?;
+    let mut related = relationships(&mut *conn, device.org, changes, &records).await?;
     let keys: Vec<Key> = changes.iter().map(|c| (c.entity, c.id)).collect();
-    let mut privates = private::load(&mut tx, device.org, &keys).await?;
+    let mut privates = private::load(&mut *conn, device.org, &keys).await?;
     let mut private_dirty: HashSet<Key> = HashSet::new();
 
     let mut writes = Writes::default();
@@ -203,23 +227,23 @@ pub async fn push(
         }
     }
 
-    let seqs = take_seqs(&mut tx, taken).await?;
+    let seqs = take_seqs(&mut *conn, taken).await?;
     let resolve = |seq: SeqRef| match seq {
         SeqRef::Known(n) => n,
         SeqRef::Pending(i) => seqs.get(i).copied().unwrap_or(0),
     };
-    write_records(&mut tx, &records, &resolve).await?;
+    write_records(&mut *conn, &records, &resolve).await?;
     let private_rows: Vec<(Key, &Doc)> = private_dirty
         .iter()
         .filter_map(|k| privates.get(k).map(|d| (*k, d)))
         .collect();
-    private::store(&mut tx, device.org, &private_rows).await?;
-    write_rest(&mut tx, device, &writes, &resolve).await?;
+    private::store(&mut *conn, device.org, &private_rows).await?;
+    write_rest(&mut *conn, device, &writes, &resolve).await?;
     if !writes.opted_out.is_empty() {
-        let forgotten = optout::forget_data(&mut tx, &writes.opted_out).await?;
+        let forgotten = optout::forget_data(&mut *conn, &writes.opted_out).await?;
         for patient in &writes.opted_out {
             crate::matching::audit(
-                &mut tx,
+                &mut *conn,
                 &format!("device:{}", device.id),
                 Some(device.org),
                 "opt_out",
@@ -230,7 +254,7 @@ pub async fn push(
         }
     }
     let matched = crate::matching::match_new_patients(
-        &mut tx,
+        &mut *conn,
         &writes.new_patients,
         &writes.changed_patients,
     )
@@ -246,25 +270,25 @@ pub async fn push(
         .filter_map(|(_, c)| c.patient_id)
         .collect();
     dose_patients.extend(matched.survivors.iter().copied());
-    let dose_patients: Vec<Uuid> =
-        crate::matching::survivors(&mut tx, &dose_patients.iter().copied().collect::<Vec<_>>())
-            .await
-            .map(|moved| {
-                dose_patients
-                    .iter()
-                    .map(|p| moved.get(p).copied().unwrap_or(*p))
-                    .collect::<HashSet<_>>()
-                    .into_iter()
-                    .collect()
-            })?;
-    crate::dedup::link_duplicates(&mut tx, &dose_patients)
+    let dose_patients: Vec<Uuid> = crate::matching::survivors(
+        &mut *conn,
+        &dose_patients.iter().copied().collect::<Vec<_>>(),
+    )
+    .await
+    .map(|moved| {
+        dose_patients
+            .iter()
+            .map(|p| moved.get(p).copied().unwrap_or(*p))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect()
+    })?;
+    crate::dedup::link_duplicates(&mut *conn, &dose_patients)
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "dose de-duplication failed");
             ApiError::internal()
         })?;
-    tx.commit().await?;
-
     let results = changes
         .iter()
         .zip(plans)
@@ -284,10 +308,7 @@ pub async fn push(
             },
         })
         .collect();
-    Ok(PushResponse {
-        results,
-        server_time_ms: now_ms(),
-    })
+    Ok(Applied { results })
 }
 
 /// The batch with every patient id the registry has merged replaced by its

@@ -159,3 +159,21 @@ pub async fn store_patient_doc(
     .await?;
     Ok(())
 }
+
+/// A stable id derived from `name` within `namespace` (a name-based UUID,
+/// version 5: SHA-1 per RFC 9562). Feeds derive every record id from the
+/// sender's own identifiers (a birth-certificate number, an HL7 filler order
+/// id), so sending the same data again names the same records and changes
+/// nothing.
+#[must_use]
+pub fn derived_id(namespace: Uuid, name: &str) -> Uuid {
+    let mut context = ring::digest::Context::new(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY);
+    context.update(namespace.as_bytes());
+    context.update(name.as_bytes());
+    let digest = context.finish();
+    let mut bytes = [0u8; 16];
+    for (byte, value) in bytes.iter_mut().zip(digest.as_ref()) {
+        *byte = *value;
+    }
+    uuid::Builder::from_sha1_bytes(bytes).into_uuid()
+}

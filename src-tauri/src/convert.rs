@@ -11,7 +11,7 @@ use salal_clinic::inventory::{
 use salal_clinic::{EventView, RecordSync, Session, SyncStatus};
 use salal_core::codes::{Code, CodeSets, Table};
 use salal_core::consent::{Consents, Mailings, RegistryParticipation};
-use salal_core::event::{EventKind, NewEvent, VisGiven};
+use salal_core::event::{DatePrecision, EventKind, NewEvent, VisGiven};
 use salal_core::i18n::{Lang, tr, tr_args};
 use salal_core::ids::{EventId, PatientId, UserId};
 use salal_core::patient::{PatientDetails, PatientSummary, Sex};
@@ -151,6 +151,29 @@ fn iso_date(text: &str, field: &str, lang: Lang) -> CmdResult<Option<NaiveDate>>
         })
 }
 
+/// An event's date: ISO `YYYY-MM-DD`, or `YYYY-MM` for a card that shows
+/// only the month (the first of that month, of month precision).
+fn event_date(text: &str, lang: Lang) -> CmdResult<(Option<NaiveDate>, DatePrecision)> {
+    let text = text.trim();
+    if let Some(first) = text
+        .split_once('-')
+        .filter(|(y, m)| y.len() == 4 && m.len() == 2)
+        .and_then(|(y, m)| NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, 1))
+    {
+        return Ok((Some(first), DatePrecision::Month));
+    }
+    Ok((iso_date(text, "date", lang)?, DatePrecision::Day))
+}
+
+/// An event's date for the wire: ISO, or `YYYY-MM` when only the month is known.
+fn event_date_text(date: Option<NaiveDate>, precision: DatePrecision) -> String {
+    match (date, precision) {
+        (Some(d), DatePrecision::Month) => d.format("%Y-%m").to_string(),
+        (Some(d), DatePrecision::Day) => iso(d),
+        (None, _) => String::new(),
+    }
+}
+
 pub(crate) fn iso(date: NaiveDate) -> String {
     date.format("%Y-%m-%d").to_string()
 }
@@ -248,7 +271,7 @@ pub(crate) fn new_event(
     let patient = patient_id(&form.patient_id, lang)?;
     let id = new_id(&form.id, lang)?;
     let kind = kind_from_wire(form.kind);
-    let date = iso_date(&form.date, "date", lang)?;
+    let (date, date_precision) = event_date(&form.date, lang)?;
     let lot_expiration = iso_date(&form.lot_expiry, "lot_expiry", lang)?;
     let given = kind.is_dose();
     let keep = |value: &str, applies: bool| {
@@ -281,6 +304,7 @@ pub(crate) fn new_event(
         kind,
         cvx: keep(&form.cvx, kind != EventKind::EvidenceOfImmunity),
         date,
+        date_precision,
         ndc: String::new(),
         mvx: keep(&form.mvx, given),
         lot_number: keep(&form.lot_number, given),
@@ -348,7 +372,7 @@ fn event_row(view: &EventView, codes: &CodeSets, lang: Lang) -> EventRow {
     EventRow {
         id: view.event.id.to_string(),
         kind: kind_to_wire(e.kind),
-        date: e.date.map(iso).unwrap_or_default(),
+        date: event_date_text(e.date, e.date_precision),
         cvx: e.cvx.clone(),
         vaccine: view.vaccine_name.clone(),
         lot_number: e.lot_number.clone(),

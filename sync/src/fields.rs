@@ -8,7 +8,7 @@
 //! preferred_language registry_participation mailings`, and `merged_into`
 //! (set by the registry alone, when it merges the record into a survivor).
 //!
-//! Doses (every immunization event): `patient_id kind cvx date ndc mvx
+//! Doses (every immunization event): `patient_id kind cvx date date_precision ndc mvx
 //! lot_number lot_expiration amount_ml route site vfc_eligibility
 //! funding_source administering_provider information_source refusal_reason
 //! observation_code vis note recorded_by entered_in_error
@@ -26,7 +26,7 @@
 use crate::wire::{ChangeKind, Entity, Fields};
 use chrono::NaiveDate;
 use salal_core::consent::{Consents, Mailings, RegistryParticipation};
-use salal_core::event::{Event, EventKind, NewEvent, VisGiven};
+use salal_core::event::{DatePrecision, Event, EventKind, NewEvent, VisGiven};
 use salal_core::i18n::Lang;
 use salal_core::ids::{EventId, PatientId};
 use salal_core::patient::{PatientDetails, Sex};
@@ -258,6 +258,15 @@ pub fn dose_fields(e: &Event) -> Fields {
     f.insert("kind".into(), s(d.kind.code()));
     f.insert("cvx".into(), s(&d.cvx));
     f.insert("date".into(), date(d.date));
+    // Left empty (and so out of the canonical form) when the day is known.
+    f.insert(
+        "date_precision".into(),
+        s(if d.date_precision.is_day() {
+            ""
+        } else {
+            d.date_precision.code()
+        }),
+    );
     f.insert("ndc".into(), s(&d.ndc));
     f.insert("mvx".into(), s(&d.mvx));
     f.insert("lot_number".into(), s(&d.lot_number));
@@ -335,6 +344,8 @@ pub fn dose_from_fields(id: EventId, f: &Fields) -> Result<Event, FieldError> {
             kind: EventKind::from_code(&kind).ok_or_else(|| FieldError("kind".to_owned()))?,
             cvx: text(f, "cvx")?,
             date: opt_date(f, "date")?,
+            date_precision: DatePrecision::from_code(&text(f, "date_precision")?)
+                .ok_or_else(|| FieldError("date_precision".to_owned()))?,
             ndc: text(f, "ndc")?,
             mvx: text(f, "mvx")?,
             lot_number: text(f, "lot_number")?,
@@ -392,6 +403,7 @@ pub fn known_keys(entity: Entity) -> &'static [&'static str] {
             "kind",
             "cvx",
             "date",
+            "date_precision",
             "ndc",
             "mvx",
             "lot_number",
@@ -606,6 +618,37 @@ mod tests {
         let f = patient_fields(&details, &consents);
         assert_eq!(patient_from_fields(&f), Ok((details, consents)));
         assert_eq!(check(Entity::Patient, ChangeKind::Create, &f), Ok(()));
+    }
+
+    #[test]
+    fn a_dose_known_to_its_month_travels_as_such_and_a_full_date_adds_nothing() {
+        let id = EventId(uuid::Uuid::from_u128(7));
+        let card = Event {
+            id,
+            patient_id: PatientId(uuid::Uuid::from_u128(9)),
+            details: NewEvent {
+                id: Some(id),
+                kind: EventKind::Historical,
+                cvx: "03".into(),
+                date: NaiveDate::from_ymd_opt(2020, 4, 1),
+                date_precision: DatePrecision::Month,
+                ..NewEvent::default()
+            },
+            entered_in_error: false,
+            entered_in_error_reason: String::new(),
+            recorded_by: "ana".into(),
+        };
+        let f = dose_fields(&card);
+        assert_eq!(f["date_precision"], s("month"));
+        assert_eq!(dose_from_fields(id, &f), Ok(card.clone()));
+        assert_eq!(check(Entity::Dose, ChangeKind::Create, &f), Ok(()));
+        let mut full = card;
+        full.details.date_precision = DatePrecision::Day;
+        let line = canonical_line(Entity::Dose, "x", &dose_fields(&full));
+        assert!(!line.contains("date_precision"), "{line}");
+        let mut odd = f;
+        odd.insert("date_precision".into(), s("week"));
+        assert!(dose_from_fields(id, &odd).is_err());
     }
 
     #[test]

@@ -46,6 +46,19 @@ pub(crate) fn parse(lang: Lang, text: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(year.parse().ok()?, month.parse().ok()?, day.parse().ok()?)
 }
 
+/// A month and year as a card shows them when it has no day: `MM/YYYY`,
+/// `MM-YYYY` or ISO `YYYY-MM`. `None` for anything else (a full date too).
+pub(crate) fn parse_month(text: &str) -> Option<(i32, u32)> {
+    let parts: Vec<&str> = text.trim().split(['/', '-', '.']).map(str::trim).collect();
+    let (year, month) = match parts.as_slice() {
+        [m, y] if y.len() == 4 && m.len() <= 2 => (y, m),
+        [y, m] if y.len() == 4 && m.len() <= 2 => (y, m),
+        _ => return None,
+    };
+    let (year, month): (i32, u32) = (year.parse().ok()?, month.parse().ok()?);
+    (1..=12).contains(&month).then_some((year, month))
+}
+
 /// Today's date from the computer's clock (local time).
 pub(crate) fn today() -> NaiveDate {
     let now = js_sys::Date::new_0();

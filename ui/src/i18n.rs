@@ -51,9 +51,16 @@ pub(crate) fn date_text(lang: Lang, date: NaiveDate) -> String {
 }
 
 /// An ISO date from the wire as the language writes it (unchanged if it is not a date).
+/// An ISO date as `lang` writes it; `YYYY-MM` (a date known to its month)
+/// as `MM/YYYY`.
 pub(crate) fn iso_date_text(lang: Lang, iso: &str) -> String {
-    NaiveDate::parse_from_str(iso, "%Y-%m-%d")
-        .map_or_else(|_| iso.to_owned(), |d| date_text(lang, d))
+    if let Ok(d) = NaiveDate::parse_from_str(iso, "%Y-%m-%d") {
+        return date_text(lang, d);
+    }
+    match iso.split_once('-') {
+        Some((y, m)) if y.len() == 4 && m.len() == 2 => format!("{m}/{y}"),
+        _ => iso.to_owned(),
+    }
 }
 
 /// The wire form of a language.

@@ -78,6 +78,7 @@ fn row(
         label_key: format!("print.cis.row.{key}"),
         columns,
         doses: doses.to_vec(),
+        month_only: Vec::new(),
         requirement,
         status,
     }
@@ -227,6 +228,7 @@ pub fn dose(vaccine: &str, on: NaiveDate, lot: &str, place: &str) -> RecordDose 
     RecordDose {
         vaccine: vaccine.to_owned(),
         date: on,
+        month_only: false,
         lot: lot.to_owned(),
         provider: "Dra. Ana María Gutiérrez".to_owned(),
         place: place.to_owned(),
@@ -588,6 +590,7 @@ pub fn stress_cis(lang: Lang) -> Cis {
         doses: (0..40)
             .map(|i| date(2020, 1, 1) + chrono::Days::new(i))
             .collect(),
+        month_only: Vec::new(),
         requirement: Requirement::SchoolAndChildCare,
         status: Some(ComplianceStatus::OutOfCompliance),
     });

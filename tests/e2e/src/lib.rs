@@ -314,6 +314,52 @@ impl App {
         Ok(())
     }
 
+    /// Clicks the first element the CSS selector matches, once it is shown.
+    pub async fn click_css(&self, css: &str) -> TestResult {
+        self.driver()
+            .query(By::Css(css))
+            .wait(WAIT, Duration::from_millis(100))
+            .and_displayed()
+            .first()
+            .await?
+            .click()
+            .await?;
+        Ok(())
+    }
+
+    /// Presses keys on whatever has the focus, as a person at the keyboard:
+    /// no element is chosen, clicked or focused for it.
+    pub async fn press(&self, keys: impl Into<TypingData>) -> TestResult {
+        self.driver()
+            .active_element()
+            .await?
+            .send_keys(keys)
+            .await?;
+        Ok(())
+    }
+
+    /// Waits until the element with this id has the focus; a timeout names
+    /// the element that has it.
+    pub async fn wait_focus(&self, id: &str) -> TestResult {
+        let start = Instant::now();
+        loop {
+            let focused = self
+                .driver()
+                .active_element()
+                .await?
+                .id()
+                .await?
+                .unwrap_or_default();
+            if focused == id {
+                return Ok(());
+            }
+            if start.elapsed() > WAIT {
+                return Err(format!("the focus is on {focused:?}, not {id:?}").into());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Presses keys in the field.
     pub async fn keys(&self, id: &str, keys: impl Into<TypingData>) -> TestResult {
         self.el(id).await?.send_keys(keys).await?;

@@ -392,8 +392,9 @@ async fn idle_sign_out_keeps_what_was_typed() -> TestResult {
 /// temporary password (changed at first sign-in), deactivated and refused,
 /// reactivated with a reset password; each user's language kept across
 /// sign-outs; the audit log of one patient listing what the new user saw,
-/// saved as CSV; the administrator's own password changed; and everything
-/// still there after the app restarts.
+/// saved as CSV; the administrator's own password changed; and, after a
+/// restart on a computer whose keyring lost the database key, the recovery
+/// key opens everything as it was.
 #[tokio::test]
 async fn an_administrator_manages_accounts_and_reviews_who_saw_a_record() -> TestResult {
     let data_dir = std::env::temp_dir().join(format!("salal-e2e-accounts-{}", std::process::id()));
@@ -405,7 +406,7 @@ async fn an_administrator_manages_accounts_and_reviews_who_saw_a_record() -> Tes
     }
     let env = [("SALAL_DOCUMENTS_DIR", docs.as_os_str())];
     let mut app = App::launch_on_with("accounts", data_dir.clone(), &env).await?;
-    set_up(&mut app, "Valle Verde Clinic").await?;
+    let recovery_key = set_up(&mut app, "Valle Verde Clinic").await?;
     sign_in(&mut app).await?;
     register(&mut app, "Ruiz Elena", "Elena", "Ruiz", "", "02/14/2021").await?;
 
@@ -494,8 +495,22 @@ async fn an_administrator_manages_accounts_and_reviews_who_saw_a_record() -> Tes
     app.wait_for("search-screen").await?;
     app.quit().await?;
 
-    // After a restart: the new password, Luis's Spanish, Elena's record.
+    // The OS keyring loses the database key (a new user profile, a wiped
+    // keyring): after a restart the recovery key opens the data, and the key
+    // goes back into the keyring.
+    let store: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(data_dir.join("store.json"))?)?;
+    let account = format!("store-{}", store["store_id"].as_str().unwrap_or_default());
+    let cleared = std::process::Command::new("secret-tool")
+        .args(["clear", "service", "salal-clinic", "username", &account])
+        .status()?;
+    assert!(cleared.success(), "secret-tool clear");
     let mut app = App::launch_on_with("accounts-restart", data_dir.clone(), &env).await?;
+    app.wait_for("recover-screen").await?;
+    app.shot("recover").await?;
+    app.fill("recover-key", &recovery_key).await?;
+    app.keys("recover-key", Key::Enter).await?;
+    // After the restart: the new password, Luis's Spanish, Elena's record.
     app.wait_for("login-screen").await?;
     app.fill("login-username", "ana").await?;
     app.fill("login-password", "Cedro-alto-Rio-64").await?;
@@ -514,6 +529,90 @@ async fn an_administrator_manages_accounts_and_reviews_who_saw_a_record() -> Tes
         std::fs::remove_dir_all(dir).ok();
     }
     Ok(())
+}
+
+/// The front desk's path with the keyboard alone: every key goes to
+/// whatever has the focus (Tab, arrows, Enter, Esc and typed text; no
+/// clicks, no element focused by the test): sign in, search, register the
+/// patient the search did not find, record a dose from the vaccine picker
+/// (from a card that shows only the month), and back to the search.
+#[tokio::test]
+async fn keyboard_only_from_sign_in_to_a_recorded_dose() -> TestResult {
+    let mut app = App::launch("keys").await?;
+    set_up(&mut app, "Valle Verde Clinic").await?;
+    app.wait_for("login-screen").await?;
+
+    app.wait_focus("login-username").await?;
+    app.press("ana").await?;
+    app.press(Key::Tab).await?;
+    app.wait_focus("login-password").await?;
+    app.press(PASSWORD).await?;
+    app.press(Key::Enter).await?;
+
+    app.wait_for("search-screen").await?;
+    app.wait_focus("search-input").await?;
+    app.press("Pablo Ortiz").await?;
+    app.wait_for("search-empty").await?;
+    app.press(Key::Enter).await?;
+
+    app.wait_for("patient-form-screen").await?;
+    app.wait_focus("patient-first-name").await?;
+    app.wait_value("patient-last-name", "Ortiz").await?;
+    // Middle name, surname, second surname, then the birth date.
+    for _ in 0..4 {
+        app.press(Key::Tab).await?;
+    }
+    app.wait_focus("patient-birth-date").await?;
+    app.press("06/15/2020").await?;
+    app.press(Key::Enter).await?;
+
+    app.wait_text("record-name", "Ortiz, Pablo").await?;
+    app.wait_focus("record-dose").await?;
+    app.press(Key::Enter).await?;
+    app.wait_for("dose-screen").await?;
+    app.wait_focus("event-kind").await?;
+    app.press(Key::Down).await?;
+    app.wait_value("event-kind", "historical").await?;
+    app.press(Key::Tab).await?;
+    app.wait_focus("event-date").await?;
+    // The card shows only the month and year, which a historical dose may.
+    app.wait_for("event-date-month-hint").await?;
+    app.press(Key::Control + "a").await?;
+    app.press("09/2021").await?;
+    app.press(Key::Tab).await?;
+    app.wait_focus("event-vaccine").await?;
+    app.press("03").await?;
+    app.wait_for("vaccine-options").await?;
+    app.press(Key::Enter).await?;
+    app.wait_text("vaccine-chosen", "03").await?;
+    app.shot("keyboard-dose").await?;
+    app.press(Key::Enter).await?;
+
+    let events = app.wait_text("events", "09/2021").await?;
+    assert!(
+        !events.contains("09/01/2021"),
+        "no day is made up: {events}"
+    );
+    app.wait_focus("record-dose").await?;
+    app.press(Key::Escape).await?;
+    app.wait_for("search-screen").await?;
+    app.wait_focus("search-input").await?;
+    app.shot("keyboard-home").await?;
+
+    // The card was someone else's: entered in error, which asks why first.
+    app.press("ortiz").await?;
+    app.wait_text("search-results", "Ortiz").await?;
+    app.press(Key::Enter).await?;
+    app.click_css("#events button.mark-error").await?;
+    app.wait_focus("eie-reason").await?;
+    app.press(Key::Enter).await?;
+    app.wait_text("error-banner", "Say why").await?;
+    app.press("Recorded on the wrong patient").await?;
+    app.press(Key::Enter).await?;
+    let events = app.wait_text("events", "entered in error").await?;
+    assert!(events.contains("Recorded on the wrong patient"), "{events}");
+    app.shot("entered-in-error").await?;
+    app.quit().await
 }
 
 /// A dose form saved twice (Enter pressed twice, the form submitted twice in

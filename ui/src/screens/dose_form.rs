@@ -201,6 +201,9 @@ pub(crate) fn DoseForm(patient_id: String) -> impl IntoView {
                     </div>
                     <TextField label="ui.event.date" id="event-date" value=date hint="ui.date.placeholder" required=true/>
                 </div>
+                <Show when=is(EventKind::Historical)>
+                    <p class="hint" id="event-date-month-hint">{t("ui.event.month_only_hint")}</p>
+                </Show>
                 <Show when=move || kind.get() != EventKind::Immunity>
                     <VaccinePicker cvx=cvx/>
                 </Show>
@@ -333,7 +336,12 @@ fn read_form(
         patient_id,
         kind: f.kind.get_untracked(),
         cvx: f.cvx.get_untracked(),
-        date: iso(f.date.get_untracked(), "date", "ui.error.bad_event_date")?,
+        // A card may show only the month and year ("03/2019"): the shell
+        // takes `YYYY-MM` for that (the clinic allows it for historical doses).
+        date: match dates::parse_month(&f.date.get_untracked()) {
+            Some((year, month)) => format!("{year:04}-{month:02}"),
+            None => iso(f.date.get_untracked(), "date", "ui.error.bad_event_date")?,
+        },
         lot_number,
         lot_expiry,
         mvx: String::new(),
