@@ -692,12 +692,10 @@ fn event_from_args(args: &DoseArgs, clinic: &Clinic, lang: Lang) -> Result<NewEv
         ))
     })?;
     // YYYY-MM: a card that shows only the month (the first of it, month precision).
-    let month = args.date.as_deref().and_then(|t| {
-        let (y, m) = t.trim().split_once('-')?;
-        (y.len() == 4 && m.len() == 2)
-            .then(|| NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, 1))
-            .flatten()
-    });
+    let month = args
+        .date
+        .as_deref()
+        .and_then(salal_core::event::DatePrecision::parse_iso_month);
     Ok(NewEvent {
         id: None,
         kind,

@@ -71,19 +71,13 @@ impl AuditFilter {
     }
 }
 
-/// One CSV field (RFC 4180): quoted when it holds a comma, a quote or a
-/// line break; a leading `=`, `+`, `-` or `@` is prefixed with `'` so a
-/// spreadsheet never runs it as a formula.
-fn csv_field(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@']) {
+/// A field a spreadsheet will not run as a formula: a leading `=`, `+`,
+/// `-` or `@` is prefixed with `'`.
+fn formula_safe(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@']) {
         format!("'{text}")
     } else {
         text.to_owned()
-    };
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text
     }
 }
 
@@ -132,20 +126,31 @@ impl Clinic {
         self.authorize(session, Permission::ReviewAudit)?;
         let found = self.lock().audit_log(&filter.query(AUDIT_EXPORT_LIMIT))?;
         self.audit_read(session, "audit_export", "audit", "", &filter.describe())?;
-        let mut out = String::from("time,user,action,record_type,record_id,detail\r\n");
+        // RFC 4180 lines; writing to memory cannot fail.
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(Vec::new());
+        let _ = w.write_record([
+            "time",
+            "user",
+            "action",
+            "record_type",
+            "record_id",
+            "detail",
+        ]);
         for e in &found {
-            let fields = [
-                e.at.as_str(),
-                &e.username,
-                &e.action,
-                &e.entity,
-                &e.entity_id,
-                &e.detail,
-            ];
-            let quoted: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-            out.push_str(&quoted.join(","));
-            out.push_str("\r\n");
+            let _ = w.write_record(
+                [
+                    &e.at,
+                    &e.username,
+                    &e.action,
+                    &e.entity,
+                    &e.entity_id,
+                    &e.detail,
+                ]
+                .map(|f| formula_safe(f)),
+            );
         }
-        Ok(out)
+        Ok(String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default())
     }
 }

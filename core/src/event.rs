@@ -115,6 +115,17 @@ impl DatePrecision {
         }
     }
 
+    /// The first of the month an ISO `YYYY-MM` names (a date known only to
+    /// its month); `None` for anything else, a full date included.
+    #[must_use]
+    pub fn parse_iso_month(text: &str) -> Option<NaiveDate> {
+        let (y, m) = text.trim().split_once('-')?;
+        if y.len() != 4 || m.len() != 2 {
+            return None;
+        }
+        NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, 1)
+    }
+
     /// A date of this precision, as `lang` writes it.
     #[must_use]
     pub fn format(self, lang: Lang, date: NaiveDate) -> String {

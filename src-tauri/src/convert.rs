@@ -154,12 +154,7 @@ fn iso_date(text: &str, field: &str, lang: Lang) -> CmdResult<Option<NaiveDate>>
 /// An event's date: ISO `YYYY-MM-DD`, or `YYYY-MM` for a card that shows
 /// only the month (the first of that month, of month precision).
 fn event_date(text: &str, lang: Lang) -> CmdResult<(Option<NaiveDate>, DatePrecision)> {
-    let text = text.trim();
-    if let Some(first) = text
-        .split_once('-')
-        .filter(|(y, m)| y.len() == 4 && m.len() == 2)
-        .and_then(|(y, m)| NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, 1))
-    {
+    if let Some(first) = DatePrecision::parse_iso_month(text) {
         return Ok((Some(first), DatePrecision::Month));
     }
     Ok((iso_date(text, "date", lang)?, DatePrecision::Day))
