@@ -19,10 +19,10 @@ if [ -n "$WB" ] && [ "$(wasm-bindgen --version)" != "wasm-bindgen $WB" ]; then
   exit 1
 fi
 
-cargo build --release --target wasm32-unknown-unknown -p salal-ui
+cargo build --profile wasm-release --target wasm32-unknown-unknown -p salal-ui
 rm -rf ui/dist.tmp && mkdir -p ui/dist.tmp
-wasm-bindgen --target web --no-typescript --out-dir ui/dist.tmp \
-  "$TARGET_DIR/wasm32-unknown-unknown/release/salal-ui.wasm"
+wasm-bindgen --target web --no-typescript --remove-name-section --out-dir ui/dist.tmp \
+  "$TARGET_DIR/wasm32-unknown-unknown/wasm-release/salal-ui.wasm"
 cp ui/index.html ui/boot.js ui/style.css ui/dist.tmp/
 # Unchanged output keeps the old folder (and its times), so the desktop app,
 # which embeds it, is not rebuilt: a second start opens in seconds.

@@ -114,9 +114,12 @@ fn main() {
     }
 }
 
-/// Keeps WebKitGTK small on the clinic's old PCs: GPU compositing only when a
-/// page needs it (forms never do) and the smallest cache model — the app is one
-/// local page, nothing is worth caching.
+/// Keeps WebKitGTK small on the clinic's old PCs (measured in BENCHMARKS.md,
+/// "Desktop app"): no GPU compositing — forms need none, and WebKitGTK's
+/// compositor (Mesa's software renderer where there is no GPU) is what made
+/// the web process the biggest part of the app — and the smallest cache
+/// model, as the app is one local page with nothing worth caching.
+/// `SALAL_WEBVIEW_GPU=1` turns compositing back on, to compare on a desktop.
 #[cfg(target_os = "linux")]
 fn lean_webview(webview: tauri::webview::PlatformWebview) {
     use webkit2gtk::{
@@ -124,7 +127,12 @@ fn lean_webview(webview: tauri::webview::PlatformWebview) {
     };
     let view = webview.inner();
     if let Some(settings) = WebViewExt::settings(&view) {
-        settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::OnDemand);
+        let policy = if std::env::var_os("SALAL_WEBVIEW_GPU").is_some_and(|v| v == "1") {
+            HardwareAccelerationPolicy::OnDemand
+        } else {
+            HardwareAccelerationPolicy::Never
+        };
+        settings.set_hardware_acceleration_policy(policy);
         settings.set_enable_page_cache(false);
     }
     if let Some(context) = view.context() {

@@ -91,10 +91,13 @@ fn open_connection(
             "journal mode stayed '{mode}'"
         )));
     }
+    // A 32 MB page cache: decrypted pages stay hot for search and the record
+    // screen, and a day of browsing cannot grow the app past it (the desktop
+    // app's memory budget, BENCHMARKS.md "Desktop app").
     conn.execute_batch(
         "PRAGMA synchronous = FULL;
          PRAGMA foreign_keys = ON;
-         PRAGMA cache_size = -131072;
+         PRAGMA cache_size = -32768;
          PRAGMA temp_store = MEMORY;",
     )?;
     Ok(conn)

@@ -678,3 +678,64 @@ fn trimmed_changes_give_their_space_back() {
     assert_eq!(store.pragma_for_test("freelist_count").unwrap(), 0);
     assert!(used(&store) <= after);
 }
+
+#[test]
+fn outbox_counts_follow_every_status_change_and_trim() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, _, _) = Store::create(dir.path()).unwrap();
+    let org = uuid::Uuid::nil();
+    let before = store.outbox_counts().unwrap();
+    for i in 0..12 {
+        add(
+            &mut store,
+            &patient("Conteo", &format!("Cola{i}"), "", (2021, 3, 1)),
+        );
+    }
+    let pending = store.unanswered_changes(10_000, org).unwrap();
+    let counts = store.outbox_counts().unwrap();
+    assert_eq!(
+        counts.waiting,
+        before.waiting + u64::try_from(pending.len()).unwrap()
+    );
+    assert!(pending.len() >= 12, "{}", pending.len());
+    // Sent is still waiting for an answer.
+    let sent: Vec<i64> = pending.iter().take(4).map(|p| p.seq).collect();
+    store
+        .write(&Actor::setup(), now(), |w| w.mark_sent(&sent))
+        .unwrap();
+    assert_eq!(store.outbox_counts().unwrap().waiting, counts.waiting);
+    let applied = salal_sync::wire::Outcome::Applied { seq: 1 };
+    let refused = salal_sync::wire::Outcome::Rejected {
+        code: salal_sync::wire::RejectCode::Invalid,
+        message_en: "no".into(),
+        message_es: "no".into(),
+    };
+    let answers: Vec<_> = pending
+        .iter()
+        .take(5)
+        .enumerate()
+        .map(|(i, p)| (p.seq, &p.change, if i < 3 { &applied } else { &refused }))
+        .collect();
+    store
+        .write(&Actor::setup(), now(), |w| w.record_answers(&answers))
+        .unwrap();
+    let answered = store.outbox_counts().unwrap();
+    assert_eq!(answered.waiting, counts.waiting - 5);
+    assert_eq!(answered.rejected, counts.rejected + 2);
+    assert_eq!(
+        answered.waiting,
+        u64::try_from(store.unanswered_changes(10_000, org).unwrap().len()).unwrap()
+    );
+    // Trimming the acknowledged changes changes neither count.
+    let trimmed = store
+        .write(&Actor::setup(), now() + chrono::Duration::days(40), |w| {
+            w.trim_acknowledged(now() + chrono::Duration::days(1))
+        })
+        .unwrap();
+    assert_eq!(trimmed, 3);
+    assert_eq!(store.outbox_counts().unwrap(), answered);
+    // The counts are kept in the file: a reopened store reads the same.
+    drop(store);
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.outbox_counts().unwrap(), answered);
+}

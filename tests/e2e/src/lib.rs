@@ -220,7 +220,7 @@ impl App {
             )
             .await?;
         tokio::time::sleep(Duration::from_millis(250)).await;
-        self.driver().screenshot(&path).await?;
+        tokio::task::spawn_blocking(move || capture_screen(&path)).await??;
         Ok(())
     }
 
@@ -568,5 +568,60 @@ async fn wait_for_port(port: u16) -> TestResult {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    Ok(())
+}
+
+/// Saves the X screen the app shows on (`DISPLAY`, Xvfb's 1366×768 in the
+/// runs) as a PNG: the window as the user sees it, read from the X server.
+/// WebKitWebDriver's own screenshot needs WebKit's GPU compositing, which the
+/// app turns off to stay small (see `lean_webview` in `src-tauri`).
+fn capture_screen(path: &std::path::Path) -> TestResult {
+    use x11rb::connection::Connection;
+    use x11rb::protocol::xproto::{ConnectionExt, ImageFormat, ImageOrder};
+    let (conn, screen_number) = x11rb::connect(None)?;
+    let setup = conn.setup();
+    let screen = setup
+        .roots
+        .get(screen_number)
+        .ok_or("the X display has no screen")?;
+    let (width, height) = (screen.width_in_pixels, screen.height_in_pixels);
+    let image = conn
+        .get_image(
+            ImageFormat::Z_PIXMAP,
+            screen.root,
+            0,
+            0,
+            width,
+            height,
+            u32::MAX,
+        )?
+        .reply()?;
+    let bits = setup
+        .pixmap_formats
+        .iter()
+        .find(|f| f.depth == image.depth)
+        .map_or(0, |f| f.bits_per_pixel);
+    if bits != 32 || image.depth < 24 {
+        return Err(format!(
+            "screenshots need a 24-bit X screen (this one has depth {} at {bits} bits per pixel): \
+             run under xvfb-run -s \"-screen 0 1366x768x24\"",
+            image.depth
+        )
+        .into());
+    }
+    let lsb_first = setup.image_byte_order == ImageOrder::LSB_FIRST;
+    let mut rgb = Vec::with_capacity(usize::from(width) * usize::from(height) * 3);
+    for pixel in image.data.chunks_exact(4) {
+        if lsb_first {
+            rgb.extend_from_slice(&[pixel[2], pixel[1], pixel[0]]);
+        } else {
+            rgb.extend_from_slice(&[pixel[1], pixel[2], pixel[3]]);
+        }
+    }
+    let file = std::io::BufWriter::new(std::fs::File::create(path)?);
+    let mut encoder = png::Encoder::new(file, u32::from(width), u32::from(height));
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.write_header()?.write_image_data(&rgb)?;
     Ok(())
 }

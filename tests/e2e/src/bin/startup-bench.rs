@@ -28,7 +28,10 @@ async fn main() -> TestResult {
         app.fill("login-password", &password).await?;
         let submitted = Instant::now();
         app.keys("login-password", Key::Enter).await?;
-        app.wait_for("search-input").await?;
+        if let Err(e) = app.wait_for("search-input").await {
+            app.shot("sign-in-failed").await?;
+            return Err(e);
+        }
         let search_ready = submitted.elapsed();
         let typed = Instant::now();
         app.fill("search-input", "garcia").await?;
@@ -36,6 +39,18 @@ async fn main() -> TestResult {
         let results = typed.elapsed();
         if run == 1 {
             app.shot("search-100k").await?;
+        }
+        let wasm_bytes = app
+            .script(
+                "arguments[arguments.length - 1](\
+                 window.salalWasm ? window.salalWasm.memory.buffer.byteLength : 0);",
+            )
+            .await?
+            .as_u64()
+            .unwrap_or(0);
+        #[expect(clippy::print_stdout, reason = "a benchmark's report is its output")]
+        {
+            println!("  the UI's wasm memory: {} MB", wasm_bytes / (1024 * 1024));
         }
         let (app_kb, total_kb) = resident_memory_kb(&app_binary())?;
         let line = format!(
@@ -122,11 +137,17 @@ fn resident_memory_kb(binary: &Path) -> TestResult<(u64, u64)> {
         #[expect(clippy::print_stdout, reason = "a benchmark's report is its output")]
         {
             println!(
-                "  {} (pid {pid}): RSS {} MB, PSS {} MB",
+                "  {} (pid {pid}): RSS {} MB, PSS {} MB ({})",
                 name.trim(),
                 rss(*pid) / 1024,
-                pss / 1024
+                pss / 1024,
+                pss_kinds(*pid)
             );
+            if std::env::var_os("SALAL_BENCH_MAPS").is_some() {
+                for (kb, mapping) in largest_mappings(*pid, 8) {
+                    println!("      {:>6} MB  {mapping}", kb / 1024);
+                }
+            }
         }
     }
     #[expect(clippy::print_stdout, reason = "a benchmark's report is its output")]
@@ -137,4 +158,48 @@ fn resident_memory_kb(binary: &Path) -> TestResult<(u64, u64)> {
         );
     }
     Ok((rss(app_pid), family.iter().map(|p| rss(*p)).sum()))
+}
+
+/// `anon A MB, file F MB, shmem S MB`: what a process's PSS is made of.
+fn pss_kinds(pid: u32) -> String {
+    let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
+    let kb = |name: &str| -> u64 {
+        rollup
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .unwrap_or(0)
+    };
+    format!(
+        "anon {} MB, file {} MB, shmem {} MB",
+        kb("Pss_Anon:") / 1024,
+        kb("Pss_File:") / 1024,
+        kb("Pss_Shmem:") / 1024
+    )
+}
+
+/// The `n` mappings of a process with the most PSS (kB), named by file or kind;
+/// printed when `SALAL_BENCH_MAPS` is set, to see where the memory is.
+fn largest_mappings(pid: u32, n: usize) -> Vec<(u64, String)> {
+    let smaps = std::fs::read_to_string(format!("/proc/{pid}/smaps")).unwrap_or_default();
+    let mut by_name: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
+    let mut current = String::new();
+    for line in smaps.lines() {
+        let mut words = line.split_whitespace();
+        let first = words.next().unwrap_or_default();
+        if first.contains('-') && first.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+            current = line
+                .split_whitespace()
+                .nth(5)
+                .unwrap_or("[anonymous]")
+                .to_owned();
+        } else if first == "Pss:" {
+            let kb: u64 = words.next().and_then(|v| v.parse().ok()).unwrap_or(0);
+            *by_name.entry(current.clone()).or_default() += kb;
+        }
+    }
+    let mut all: Vec<(u64, String)> = by_name.into_iter().map(|(k, v)| (v, k)).collect();
+    all.sort_unstable_by(|a, b| b.cmp(a));
+    all.truncate(n);
+    all
 }
