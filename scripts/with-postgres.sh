@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs a command against a throwaway PostgreSQL cluster: a fresh data folder
 # in /tmp, a random free port on 127.0.0.1, fsync off (speed, not safety),
-# database `salal`. Exports DATABASE_URL, plus SALAL_PG_BIN, SALAL_PG_DATA and
+# database `salal`. SALAL_PG_FSYNC=on keeps PostgreSQL's durable defaults
+# (fsync, synchronous_commit, full_page_writes on), for benchmarks. Exports DATABASE_URL, plus SALAL_PG_BIN, SALAL_PG_DATA and
 # SALAL_PG_PORT so tests can stop and start the server with pg_ctl (as the
 # postgres user when run as root: initdb refuses root). The cluster is
 # stopped and removed on exit; the command's exit code is returned.
@@ -66,11 +67,21 @@ cat >>"$data/postgresql.conf" <<CONF
 port = $port
 listen_addresses = '127.0.0.1'
 unix_socket_directories = '$dir'
+max_connections = 400
+CONF
+if [ "${SALAL_PG_FSYNC:-off}" = "on" ]; then
+  cat >>"$data/postgresql.conf" <<CONF
+fsync = on
+synchronous_commit = on
+full_page_writes = on
+CONF
+else
+  cat >>"$data/postgresql.conf" <<CONF
 fsync = off
 synchronous_commit = off
 full_page_writes = off
-max_connections = 400
 CONF
+fi
 "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$data" -l "$dir/postgres.log" -w -t 30 start >/dev/null || {
   cat "$dir/postgres.log" >&2
   exit 1

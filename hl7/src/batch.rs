@@ -2,8 +2,11 @@
 //! envelope (FHS, BHS, ..., BTS, FTS) or simply several MSH messages in a
 //! row. Each message is parsed on its own, so one bad message yields its own
 //! problems and the good ones still come through. Never panics.
+//!
+//! [`write_batch`] is the other way: encoded messages (the ACKs answering a
+//! batch) wrapped in FHS, BHS, ..., BTS, FTS.
 
-use crate::message::{Delimiters, Segment};
+use crate::message::{Delimiters, Message, Segment};
 use crate::parse::{self, Parsed};
 use crate::problem::{ErrorCode, Location, Problem};
 
@@ -33,13 +36,54 @@ pub fn read_batch(bytes: &[u8]) -> Batch {
 /// Reads a batch file from text.
 #[must_use]
 pub fn read_batch_str(text: &str) -> Batch {
-    let mut batch = Batch::default();
+    let split = split_batch_str(text);
+    Batch {
+        file_header: split.file_header,
+        batch_headers: split.batch_headers,
+        messages: split
+            .messages
+            .iter()
+            .map(|message| parse::parse_str(message))
+            .collect(),
+        problems: split.problems,
+    }
+}
+
+/// A batch file cut into its messages' texts, not parsed yet: for files too
+/// large to hold parsed all at once. [`crate::parse_str`] of each text gives
+/// what [`read_batch`] gives for that message.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct SplitBatch {
+    /// FHS, when the file has one.
+    pub file_header: Option<Segment>,
+    /// Each BHS, in order.
+    pub batch_headers: Vec<Segment>,
+    /// Each message's text (segments joined by CR), in order.
+    pub messages: Vec<String>,
+    /// Problems with the envelope itself (counts, stray segments, the bytes).
+    pub problems: Vec<Problem>,
+}
+
+/// [`read_batch`] without parsing the messages.
+#[must_use]
+pub fn split_batch(bytes: &[u8]) -> SplitBatch {
+    let mut problems = Vec::new();
+    let text = parse::decode_bytes(bytes, &mut problems);
+    let mut split = split_batch_str(&text);
+    split.problems.extend(problems);
+    split
+}
+
+/// [`read_batch_str`] without parsing the messages.
+#[must_use]
+pub fn split_batch_str(text: &str) -> SplitBatch {
+    let mut batch = SplitBatch::default();
     let mut current: Vec<&str> = Vec::new();
     let mut messages_in_batch: usize = 0;
     let mut batches_in_file: usize = 0;
-    let flush = |current: &mut Vec<&str>, batch: &mut Batch| {
+    let flush = |current: &mut Vec<&str>, batch: &mut SplitBatch| {
         if !current.is_empty() {
-            batch.messages.push(parse::parse_str(&current.join("\r")));
+            batch.messages.push(current.join("\r"));
             current.clear();
         }
     };
@@ -104,6 +148,71 @@ pub fn read_batch_str(text: &str) -> Batch {
     batch
 }
 
+/// The header fields of a batch file [`write_batch`] makes (FHS and BHS carry
+/// the same values; empty ones are left out).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct BatchEnvelope {
+    /// FHS-3 and BHS-3.
+    pub sending_application: String,
+    /// FHS-4 and BHS-4.
+    pub sending_facility: String,
+    /// FHS-5 and BHS-5.
+    pub receiving_application: String,
+    /// FHS-6 and BHS-6.
+    pub receiving_facility: String,
+    /// FHS-7 and BHS-7, a DTM ("20261203093000-0800").
+    pub date_time: String,
+    /// FHS-11 and BHS-11: this file's control id.
+    pub control_id: String,
+    /// FHS-12 and BHS-12: the control id of the file answered, when there is one.
+    pub reference_control_id: String,
+    /// BTS-2: the batch comment (a summary, for instance).
+    pub comment: String,
+}
+
+/// One batch file: FHS, BHS, every message of `messages` (each already
+/// encoded, segments ended by CR), BTS with the message count and the
+/// comment, FTS with a batch count of 1. Segments are CR-separated and the
+/// envelope's text is escaped with the standard delimiters.
+#[must_use]
+pub fn write_batch<S: AsRef<str>>(envelope: &BatchEnvelope, messages: &[S]) -> String {
+    let header = |name: &str| {
+        let mut segment = Segment::new(name);
+        segment.set_text(1, "|");
+        segment.set_text(2, "^~\\&");
+        segment.set_text(3, &envelope.sending_application);
+        segment.set_text(4, &envelope.sending_facility);
+        segment.set_text(5, &envelope.receiving_application);
+        segment.set_text(6, &envelope.receiving_facility);
+        segment.set_text(7, &envelope.date_time);
+        segment.set_text(11, &envelope.control_id);
+        segment.set_text(12, &envelope.reference_control_id);
+        segment
+    };
+    let mut bts = Segment::new("BTS");
+    bts.set_text(1, &messages.len().to_string());
+    bts.set_text(2, &envelope.comment);
+    let mut fts = Segment::new("FTS");
+    fts.set_text(1, "1");
+    let encode = |segments: Vec<Segment>| {
+        Message {
+            delimiters: Delimiters::default(),
+            segments,
+        }
+        .encode()
+    };
+    let mut out = encode(vec![header("FHS"), header("BHS")]);
+    for message in messages {
+        let text = message.as_ref();
+        out.push_str(text);
+        if !text.is_empty() && !text.ends_with('\r') {
+            out.push('\r');
+        }
+    }
+    out.push_str(&encode(vec![bts, fts]));
+    out
+}
+
 fn envelope_delimiters(line: &str, problems: &mut Vec<Problem>) -> Delimiters {
     let mut envelope_problems = Vec::new();
     let delimiters = parse::read_delimiters(line, &mut envelope_problems);
@@ -138,6 +247,32 @@ mod tests {
             batch.messages.get(1).map(|m| m.message.control_id()),
             Some("2")
         );
+    }
+
+    #[test]
+    fn a_written_batch_reads_back_with_its_counts() {
+        let acks = [
+            "MSH|^~\\&|SALAL||||||ACK^V04^ACK|1|P|2.5.1\rMSA|AA|9\r",
+            "MSH|^~\\&|SALAL||||||ACK^V04^ACK|2|P|2.5.1\rMSA|AE|8",
+        ];
+        let envelope = BatchEnvelope {
+            sending_application: "SALAL".to_owned(),
+            control_id: "F1".to_owned(),
+            reference_control_id: "IN-7".to_owned(),
+            comment: "2 messages, 1|2 ^odd~".to_owned(),
+            ..BatchEnvelope::default()
+        };
+        let text = write_batch(&envelope, &acks);
+        assert!(text.starts_with("FHS|^~\\&|SALAL||||||||F1|IN-7\rBHS|^~\\&|SALAL"));
+        assert!(text.ends_with("BTS|2|2 messages, 1\\F\\2 \\S\\odd\\R\\\rFTS|1\r"));
+        let batch = read_batch_str(&text);
+        assert!(batch.problems.is_empty(), "{:?}", batch.problems);
+        assert_eq!(batch.messages.len(), 2);
+        assert_eq!(
+            batch.messages.get(1).map(|m| m.message.control_id()),
+            Some("2")
+        );
+        assert!(write_batch::<&str>(&BatchEnvelope::default(), &[]).contains("BTS|0\r"));
     }
 
     #[test]

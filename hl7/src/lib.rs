@@ -5,9 +5,10 @@
 //! into Rust tables at build time (see `build.rs`).
 //!
 //! Start with [`parse`] (any bytes → [`Message`] and [`Problem`]s) and
-//! [`read_batch`] (FHS/BHS batch files), then [`check`] (profile conformance
-//! → [`Report`]). [`model`] holds the plain values messages are built from
-//! ([`build_vxu`], [`build_ack`], [`build_qbp`], [`build_rsp`]) and read into
+//! [`read_batch`] (FHS/BHS batch files; [`write_batch`] makes them), then
+//! [`check`] (profile conformance → [`Report`]). [`model`] holds the plain
+//! values messages are built from ([`build_vxu`], [`build_ack`],
+//! [`build_qbp`], [`build_rsp`]) and read into
 //! ([`read_update`], [`read_query`], [`read_response`],
 //! [`read_acknowledgement`]), next to `salal-core`'s patient and event types.
 
@@ -34,7 +35,10 @@ mod parse;
 mod problem;
 mod profile;
 
-pub use batch::{Batch, read_batch, read_batch_str};
+pub use batch::{
+    Batch, BatchEnvelope, SplitBatch, read_batch, read_batch_str, split_batch, split_batch_str,
+    write_batch,
+};
 pub use builders::{ack_code, build_ack, build_qbp, build_rsp, build_vxu};
 pub use conformance::{Outcome, Report, check, check_parsed, outcome_of};
 pub use datetime::{format_date, parse_date};

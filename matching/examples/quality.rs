@@ -9,7 +9,7 @@
 
 use salal_matching::Decision;
 use salal_matching::corpus::{self, Corruption, LabelledPair, PairKind};
-use salal_matching::{Comparison, Matcher, Rule};
+use salal_matching::{Comparison, Matcher, Rule, blocking_keys};
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -42,6 +42,10 @@ fn parse_args() -> Result<Args, String> {
         }
     }
     Ok(args)
+}
+
+fn ratio(part: usize, whole: usize) -> f64 {
+    percent(part, whole) / 100.0
 }
 
 fn percent(part: usize, whole: usize) -> f64 {
@@ -175,6 +179,38 @@ fn main() -> ExitCode {
         percent(reviews, total),
         percent(matches_reviewed, true_matches),
         reviews - matches_reviewed
+    );
+    // What the registry finds at all: a pair is compared only when the two
+    // records share a blocking key.
+    let shares_key = |p: &LabelledPair| {
+        let b = blocking_keys(&p.b);
+        blocking_keys(&p.a).iter().any(|k| b.contains(k))
+    };
+    let blocked: Vec<bool> = pairs.iter().map(shares_key).collect();
+    let matches_blocked = pairs
+        .iter()
+        .zip(&blocked)
+        .filter(|(p, b)| p.is_match() && **b)
+        .count();
+    let merged_blocked = pairs
+        .iter()
+        .zip(&comparisons)
+        .zip(&blocked)
+        .filter(|((p, c), b)| p.is_match() && c.decision == Decision::Merge && **b)
+        .count();
+    let keys_per_record: usize = pairs.iter().map(|p| blocking_keys(&p.a).len()).sum();
+    println!(
+        "blocking:             {matches_blocked} of {true_matches} true matches share a key ({:.2}%), \
+         recall after blocking {:.2}%; {} of {} non-matches share one; {:.1} keys per record",
+        percent(matches_blocked, true_matches),
+        percent(merged_blocked, true_matches),
+        pairs
+            .iter()
+            .zip(&blocked)
+            .filter(|(p, b)| !p.is_match() && **b)
+            .count(),
+        total - true_matches,
+        ratio(keys_per_record, total)
     );
     let closest = pairs
         .iter()

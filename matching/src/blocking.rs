@@ -9,20 +9,39 @@
 //! | `id:` | registry id | everything but a missing id |
 //! | `bc:` | birth-certificate number (letters and digits) | name and date errors |
 //! | `mrn:` | organization and medical record number | name and date errors |
-//! | `dob:` | birth date | name errors, moved family, missing fields |
 //! | `ph:` | last 7 digits of the phone | name and date errors |
-//! | `sy:` | Soundex of each surname word + birth year | day/month errors, surname order, dropped surname |
-//! | `sd:` | Soundex of each surname word + month and day (in either order) | year errors, day/month swaps |
-//! | `my:` | Soundex of each word of the mother's maiden name + birth year | child's name errors |
+//! | `df:` | birth date + Soundex of the first given name | surname errors, moved family, missing fields |
+//! | `sd:` | Soundex of each surname word + month and day (in either order) | year errors, day/month swaps, surname typos |
+//! | `sm:` | each surname word as spelled (folded) + birth year and month | day errors, first-name errors |
+//! | `sn:` | each surname word as spelled (folded) + birth year and day | month errors, first-name errors |
+//! | `md:`, `mm:`, `mn:` | the same three for each word of the mother's maiden name | the child's name errors with a date error |
 //!
-//! Soundex keeps a surname's first letter and its consonant sounds, so most typing errors
-//! (`Garcia`/`Garsia`) and spelling variants keep the key; a surname of two words gives two keys,
-//! so an error in one still leaves the other.
+//! A date error changes one of year, month and day (or swaps day and month), so one of the
+//! three date forms of a surname or maiden-name key survives it. No key is as wide as "born that
+//! day" or "this surname sound, born that year": those blocks grow with the registry (about 270
+//! children a day, hundreds a year for one Soundex code at a million records) and every candidate
+//! is loaded and compared. The birth date goes with the first name's sound, which is what is left
+//! when the surnames themselves are mistyped.
+//!
+//! Only the month-and-day form is phonetic. Soundex keeps a surname's first letter and its
+//! consonant sounds, so most typing errors (`Garcia`/`Garsia`) and spelling variants keep the
+//! key, but one code is shared by many surnames; with a year and a month the word as spelled
+//! makes blocks about three times smaller, and a mistyped surname still shares its `sd:` key, the
+//! mother's keys or `df:`. A surname of two words gives keys for each, so an error in one still
+//! leaves the other. The registry also skips a non-identifier key shared by more records than its
+//! cap (`matching::MAX_BLOCK`): such a key tells nobody apart, and the record's other keys still
+//! find its pairs.
 
 use crate::prepare::{code, digits, surname_words};
 use crate::record::MatchRecord;
 use crate::similarity::soundex;
 use chrono::Datelike;
+use salal_core::search::name_tokens;
+
+/// The version of the key scheme: the registry rebuilds every patient's keys when the
+/// version it built them with differs (2: `df:`, `sm:`, `sn:`, `md:`, `mm:`, `mn:` in place of
+/// `dob:`, `sy:` and `my:`).
+pub const KEYS_VERSION: u32 = 2;
 
 /// The phonetic key of a word: its Soundex, or the word itself when it has no ASCII letter.
 fn sound(word: &str) -> String {
@@ -52,16 +71,19 @@ pub fn blocking_keys(record: &MatchRecord) -> Vec<String> {
     let surnames = surname_words(&[&record.last_name, &record.second_last_name]);
     let mother = surname_words(&[&record.mother_maiden_name]);
     if let Some(date) = record.birth_date {
-        keys.push(format!("dob:{}", date.format("%Y-%m-%d")));
-        let (m, d) = (date.month(), date.day());
+        let (y, m, d) = (date.year(), date.month(), date.day());
         let (low, high) = (m.min(d), m.max(d));
-        for word in &surnames {
-            let s = sound(word);
-            keys.push(format!("sy:{s}:{}", date.year()));
-            keys.push(format!("sd:{s}:{low:02}{high:02}"));
+        if let Some(first) = name_tokens(&record.first_name).first() {
+            keys.push(format!("df:{}:{}", date.format("%Y-%m-%d"), sound(first)));
         }
-        for word in &mother {
-            keys.push(format!("my:{}:{}", sound(word), date.year()));
+        for (prefix, words) in [("s", &surnames), ("m", &mother)] {
+            for word in words {
+                let s = sound(word);
+                let spelled = code(word).unwrap_or_else(|| s.clone());
+                keys.push(format!("{prefix}d:{s}:{low:02}{high:02}"));
+                keys.push(format!("{prefix}m:{spelled}:{y}-{m:02}"));
+                keys.push(format!("{prefix}n:{spelled}:{y}d{d:02}"));
+            }
         }
     }
     keys.sort();
@@ -77,6 +99,7 @@ mod tests {
     #[test]
     fn keys_of_a_record() {
         let record = MatchRecord {
+            first_name: "Ana".to_owned(),
             last_name: "García".to_owned(),
             second_last_name: "López".to_owned(),
             birth_date: NaiveDate::from_ymd_opt(2019, 7, 3),
@@ -87,10 +110,10 @@ mod tests {
         let keys = blocking_keys(&record);
         for key in [
             "bc:2019123",
-            "dob:2019-07-03",
             "ph:5550134",
-            "sy:G620:2019",
-            "sy:L120:2019",
+            "df:2019-07-03:A500",
+            "sm:GARCIA:2019-07",
+            "sn:LOPEZ:2019d03",
             "sd:G620:0307",
         ] {
             assert!(keys.iter().any(|k| k == key), "{key} in {keys:?}");

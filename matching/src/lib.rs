@@ -25,7 +25,7 @@ pub mod record;
 pub mod similarity;
 pub mod weights;
 
-pub use blocking::blocking_keys;
+pub use blocking::{KEYS_VERSION, blocking_keys};
 pub use compare::{
     Comparison, Contribution, Decision, Field, Level, Matcher, MatcherError, Outcome, Rule,
 };

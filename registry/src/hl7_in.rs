@@ -2,7 +2,17 @@
 //!
 //! [`submit`] takes a file's bytes (one message or a batch) from a partner
 //! organization ([`crate::partners`]) and answers each message with an ACK
-//! built by [`salal_hl7::build_ack`]. For each message, in one transaction:
+//! built by [`salal_hl7::build_ack`].
+//!
+//! **Transactions**: messages are applied in groups ([`process_group`]: up to
+//! [`max_group`] messages in one transaction under the sequence lock, one
+//! commit, answers only after it). The CLI's `hl7 submit` cuts a file into
+//! groups; HTTPS and SOAP go through the [`Committer`], one writer task that
+//! takes every message waiting, so concurrent senders share a commit. A
+//! message that fails sends its group through again under one savepoint per
+//! message, and gets [`failure_answer`] (ERR 207, nothing kept).
+//!
+//! For each message:
 //!
 //! 1. **Replay**: a message the partner already sent (same MSH-10 and the
 //!    same bytes) is answered with the ACK it got then; nothing is applied.
@@ -34,8 +44,8 @@ use salal_core::hlc::Stamp;
 use salal_core::ids::{EventId, PatientId};
 use salal_hl7::model::{ActionCode, ImmunizationUpdate, MessageHeader};
 use salal_hl7::{
-    AckCode, ErrorCode, Location, Message, Outcome, Parsed, Problem, Rejects, ack_code, build_ack,
-    check_parsed, read_batch, read_update,
+    AckCode, Batch, ErrorCode, Location, Message, Outcome, Parsed, Problem, Rejects, SplitBatch,
+    ack_code, build_ack, check_parsed, read_batch, read_update, split_batch,
 };
 use salal_matching::Decision;
 use salal_sync::fields::{ENTERED_IN_ERROR_REASON, PATIENT_ID, is_empty};
@@ -65,6 +75,12 @@ pub enum SubmitError {
     /// Applying the records failed.
     #[error("the registry could not apply the message: {0}")]
     Apply(String),
+    /// The transaction could not be committed: whether it was stored is unknown.
+    #[error(
+        "the registry could not confirm that the message was stored ({0}); send it again: \
+         a message already stored is answered with its first ACK"
+    )]
+    Commit(String),
 }
 
 impl From<sqlx_core::Error> for SubmitError {
@@ -122,36 +138,483 @@ impl std::fmt::Display for Submitted {
     }
 }
 
-/// Processes every message of `bytes` from `partner` (see the module doc).
+/// How many messages one transaction takes at most by default (a file is
+/// applied in groups of this many; the real-time writer takes at most this
+/// many waiting messages at once). See [`max_group`].
+pub const MAX_GROUP: usize = 256;
+
+/// One message to process: who sent it, what was read, and what is logged.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    /// The partner organization.
+    pub partner: Uuid,
+    /// The message as parsed.
+    pub parsed: Parsed,
+    /// The message's text as logged (and hashed for the replay check).
+    pub raw: String,
+}
+
+/// The messages of a file, in order: an empty file (or one with no MSH) is
+/// one message with a problem, so it is answered with an AR ACK.
+#[must_use]
+pub fn incoming(partner: Uuid, bytes: &[u8]) -> Vec<Incoming> {
+    incoming_of(partner, read_batch(bytes), bytes)
+}
+
+/// [`incoming`] of a file already read with [`read_batch`] (`bytes` is what
+/// is logged when it holds no message).
+#[must_use]
+pub fn incoming_of(partner: Uuid, batch: Batch, bytes: &[u8]) -> Vec<Incoming> {
+    if batch.messages.is_empty() {
+        return vec![no_message(partner, bytes)];
+    }
+    batch
+        .messages
+        .into_iter()
+        .map(|parsed| Incoming {
+            partner,
+            raw: parsed.message.encode(),
+            parsed,
+        })
+        .collect()
+}
+
+/// [`incoming`] of a file cut with [`split_batch`], each message parsed only
+/// when it is taken, so a large file is never held parsed all at once.
+pub fn incoming_split(
+    partner: Uuid,
+    split: SplitBatch,
+    bytes: &[u8],
+) -> impl Iterator<Item = Incoming> + Send + 'static {
+    let empty = split
+        .messages
+        .is_empty()
+        .then(|| no_message(partner, bytes));
+    empty.into_iter().chain(
+        split
+            .messages
+            .into_iter()
+            .map(move |text| incoming_text(partner, &text)),
+    )
+}
+
+/// One message's text, parsed.
+#[must_use]
+pub fn incoming_text(partner: Uuid, text: &str) -> Incoming {
+    let parsed = salal_hl7::parse_str(text);
+    Incoming {
+        partner,
+        raw: parsed.message.encode(),
+        parsed,
+    }
+}
+
+fn no_message(partner: Uuid, bytes: &[u8]) -> Incoming {
+    let problem = Problem::error(
+        ErrorCode::SegmentSequenceError,
+        Some(Location::missing_segment("MSH")),
+        Rejects::Message,
+        "no HL7 message found: a message starts with an MSH segment",
+    );
+    Incoming {
+        partner,
+        parsed: Parsed {
+            message: Message::default(),
+            problems: vec![problem],
+        },
+        raw: String::from_utf8_lossy(bytes).into_owned(),
+    }
+}
+
+/// The most messages one transaction takes: [`MAX_GROUP`], or
+/// `SALAL_HL7_MAX_GROUP` when it is set to a number from 1 (one transaction
+/// per message) to 4096.
+pub fn max_group() -> usize {
+    static GROUP: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *GROUP.get_or_init(|| {
+        std::env::var("SALAL_HL7_MAX_GROUP")
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .filter(|n| (1..=4096).contains(n))
+            .unwrap_or(MAX_GROUP)
+    })
+}
+
+/// Processes every message of `bytes` from `partner` (see the module doc),
+/// [`max_group`] messages per transaction; a message the registry could not
+/// apply is answered with [`failure_answer`].
 pub async fn submit(pool: &PgPool, partner: Uuid, bytes: &[u8]) -> Result<Submitted, SubmitError> {
     if !crate::partners::exists(pool, partner).await? {
         return Err(SubmitError::UnknownPartner(partner));
     }
-    let batch = read_batch(bytes);
+    let mut jobs = incoming_split(partner, split_batch(bytes), bytes).peekable();
     let mut submitted = Submitted::default();
-    if batch.messages.is_empty() {
-        let problem = Problem::error(
-            ErrorCode::SegmentSequenceError,
-            Some(Location::missing_segment("MSH")),
-            Rejects::Message,
-            "no HL7 message found: a message starts with an MSH segment",
-        );
-        let empty = Parsed {
-            message: Message::default(),
-            problems: vec![problem],
-        };
-        submitted
-            .answers
-            .push(process(pool, partner, &empty, &String::from_utf8_lossy(bytes)).await?);
-        return Ok(submitted);
-    }
-    for parsed in &batch.messages {
-        let raw = parsed.message.encode();
-        submitted
-            .answers
-            .push(process(pool, partner, parsed, &raw).await?);
+    while jobs.peek().is_some() {
+        let group: Vec<Incoming> = jobs.by_ref().take(max_group()).collect();
+        let answers = process_group(pool, &group).await?;
+        for (job, answer) in group.iter().zip(answers) {
+            submitted
+                .answers
+                .push(answer.unwrap_or_else(|e| failure_answer(job, &e)));
+        }
     }
     Ok(submitted)
+}
+
+/// Processes one parsed message from `partner` in its own transaction; `raw`
+/// is what is logged.
+pub async fn process(
+    pool: &PgPool,
+    partner: Uuid,
+    parsed: &Parsed,
+    raw: &str,
+) -> Result<Answer, SubmitError> {
+    let job = Incoming {
+        partner,
+        parsed: parsed.clone(),
+        raw: raw.to_owned(),
+    };
+    process_group(pool, std::slice::from_ref(&job))
+        .await?
+        .pop()
+        .unwrap_or_else(|| Err(SubmitError::Apply("no answer".to_owned())))
+}
+
+/// Processes `jobs` in ONE transaction (holding the sequence lock). The
+/// answers are returned only once the transaction committed: nothing is
+/// acknowledged before it is durable. `Err` means the whole group failed
+/// (nothing of it is known to be stored); sending the messages again is safe,
+/// since a message already stored is answered with its first ACK.
+///
+/// The group is first applied straight through. Should one message fail
+/// (a database error, a record the registry cannot apply), that transaction
+/// is rolled back and the group applied again with each message under its
+/// own savepoint, so the failing one is rolled back alone and answered with
+/// its error while the others stand. Savepoints are kept off the common path:
+/// each one that writes is a subtransaction, and more than 64 in one
+/// transaction slow every other session's snapshots.
+pub async fn process_group(
+    pool: &PgPool,
+    jobs: &[Incoming],
+) -> Result<Vec<Result<Answer, SubmitError>>, SubmitError> {
+    if jobs.is_empty() {
+        return Ok(Vec::new());
+    }
+    {
+        let mut tx = pool.begin().await?;
+        lock_seq(&mut tx).await?;
+        let mut answers = Vec::with_capacity(jobs.len());
+        let mut failure = None;
+        for job in jobs {
+            match process_in(&mut tx, job.partner, &job.parsed, &job.raw).await {
+                Ok(answer) => answers.push(Ok(answer)),
+                Err(error) => {
+                    tracing::warn!(
+                        partner = %job.partner,
+                        control_id = job.parsed.message.control_id(),
+                        %error,
+                        "an HL7 message could not be applied"
+                    );
+                    failure = Some(error);
+                    break;
+                }
+            }
+        }
+        let Some(error) = failure else {
+            tx.commit()
+                .await
+                .map_err(|e| SubmitError::Commit(e.to_string()))?;
+            return Ok(answers);
+        };
+        tx.rollback().await?;
+        if jobs.len() == 1 {
+            return Ok(vec![Err(error)]);
+        }
+    }
+    let mut tx = pool.begin().await?;
+    lock_seq(&mut tx).await?;
+    let mut answers = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        query("SAVEPOINT hl7_message").execute(&mut *tx).await?;
+        match process_in(&mut tx, job.partner, &job.parsed, &job.raw).await {
+            Ok(answer) => {
+                query("RELEASE SAVEPOINT hl7_message")
+                    .execute(&mut *tx)
+                    .await?;
+                answers.push(Ok(answer));
+            }
+            Err(error) => {
+                tracing::warn!(
+                    partner = %job.partner,
+                    control_id = job.parsed.message.control_id(),
+                    %error,
+                    "an HL7 message could not be applied"
+                );
+                query("ROLLBACK TO SAVEPOINT hl7_message")
+                    .execute(&mut *tx)
+                    .await?;
+                answers.push(Err(error));
+            }
+        }
+    }
+    tx.commit()
+        .await
+        .map_err(|e| SubmitError::Commit(e.to_string()))?;
+    Ok(answers)
+}
+
+/// The real-time writer: one task that takes every message waiting (up to
+/// [`max_group`]), applies them with [`process_group`] in one transaction and
+/// answers each caller only after the commit. Concurrent senders therefore
+/// share one commit (one WAL flush) instead of queueing on the sequence lock
+/// one commit at a time; a lone message is applied at once, never held back.
+#[derive(Debug)]
+pub struct Committer {
+    pool: PgPool,
+    queue: std::sync::OnceLock<tokio::sync::mpsc::Sender<Pending>>,
+}
+
+#[derive(Debug)]
+struct Pending {
+    job: Incoming,
+    reply: tokio::sync::oneshot::Sender<Result<Answer, SubmitError>>,
+}
+
+impl Committer {
+    /// A writer on `pool`; its task starts with the first message.
+    #[must_use]
+    pub fn new(pool: PgPool) -> Committer {
+        Committer {
+            pool,
+            queue: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The database.
+    #[must_use]
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    fn queue(&self) -> &tokio::sync::mpsc::Sender<Pending> {
+        self.queue.get_or_init(|| {
+            let (sender, receiver) = tokio::sync::mpsc::channel(4 * max_group());
+            tokio::spawn(write_loop(self.pool.clone(), receiver));
+            sender
+        })
+    }
+
+    /// Queues one message and waits for its answer (given after its commit;
+    /// a message the registry could not apply gets [`failure_answer`]). `Err`
+    /// means its group was not committed: sending it again is safe.
+    pub async fn process(&self, job: Incoming) -> Result<Answer, SubmitError> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.queue()
+            .send(Pending { job, reply })
+            .await
+            .map_err(|_| SubmitError::Commit("the registry's HL7 writer stopped".to_owned()))?;
+        answer.await.unwrap_or_else(|_| {
+            Err(SubmitError::Commit(
+                "the registry's HL7 writer stopped".to_owned(),
+            ))
+        })
+    }
+
+    /// Queues every message of a file ([`incoming`]) and waits for all their
+    /// answers, in order. A group that is not committed stops the wait
+    /// (messages already queued are still applied; sending the file again is
+    /// safe).
+    pub async fn submit(
+        &self,
+        jobs: impl IntoIterator<Item = Incoming> + Send,
+    ) -> Result<Submitted, SubmitError> {
+        let group = max_group();
+        let mut waiting = std::collections::VecDeque::with_capacity(2 * group);
+        let mut submitted = Submitted::default();
+        for job in jobs {
+            let (reply, answer) = tokio::sync::oneshot::channel();
+            // Keep at most a few groups in flight, so a large file does not
+            // fill the queue ahead of real-time senders.
+            while waiting.len() >= 2 * group {
+                if let Some(first) = waiting.pop_front() {
+                    submitted.answers.push(wait(first).await?);
+                }
+            }
+            self.queue()
+                .send(Pending { job, reply })
+                .await
+                .map_err(|_| SubmitError::Commit("the registry's HL7 writer stopped".to_owned()))?;
+            waiting.push_back(answer);
+        }
+        while let Some(first) = waiting.pop_front() {
+            submitted.answers.push(wait(first).await?);
+        }
+        Ok(submitted)
+    }
+}
+
+async fn wait(
+    answer: tokio::sync::oneshot::Receiver<Result<Answer, SubmitError>>,
+) -> Result<Answer, SubmitError> {
+    answer.await.unwrap_or_else(|_| {
+        Err(SubmitError::Commit(
+            "the registry's HL7 writer stopped".to_owned(),
+        ))
+    })
+}
+
+async fn write_loop(pool: PgPool, mut receiver: tokio::sync::mpsc::Receiver<Pending>) {
+    let most = max_group();
+    let mut group: Vec<Pending> = Vec::with_capacity(most);
+    while receiver.recv_many(&mut group, most).await > 0 {
+        let (jobs, replies): (Vec<Incoming>, Vec<_>) =
+            group.drain(..).map(|p| (p.job, p.reply)).unzip();
+        match process_group(&pool, &jobs).await {
+            Ok(answers) => {
+                for ((reply, answer), job) in replies.into_iter().zip(answers).zip(&jobs) {
+                    let _ = reply.send(Ok(answer.unwrap_or_else(|e| failure_answer(job, &e))));
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, messages = jobs.len(), "an HL7 group was not committed");
+                let text = error.to_string();
+                for reply in replies {
+                    let _ = reply.send(Err(SubmitError::Commit(text.clone())));
+                }
+            }
+        }
+    }
+}
+
+/// The answer to a message the registry could not apply (the error is the
+/// registry's, not the message's): an ACK with ERR 207 saying so. Nothing of
+/// the message was kept, not even in the log, so sending it again has it
+/// processed again.
+#[must_use]
+pub fn failure_answer(job: &Incoming, error: &SubmitError) -> Answer {
+    tracing::warn!(
+        partner = %job.partner,
+        control_id = job.parsed.message.control_id(),
+        %error,
+        "answered with ERR 207: the message could not be applied"
+    );
+    let message = &job.parsed.message;
+    let control_id = message.control_id().to_owned();
+    let ack_control = derived_id(
+        job.partner,
+        &format!("failed:{control_id}:{}", sha256(&job.raw)),
+    )
+    .simple()
+    .to_string();
+    let problems = [Problem::error(
+        ErrorCode::ApplicationInternalError,
+        None,
+        Rejects::Message,
+        "the registry could not store this message (an internal error, in the registry's \
+         log); nothing of it was kept: send it again later, and tell the registry's staff if \
+         it keeps failing",
+    )];
+    let ack = build_ack(
+        &ack_header(message, &ack_control[..20]),
+        &message.message_type().trigger,
+        &control_id,
+        &problems,
+    )
+    .encode();
+    Answer {
+        control_id,
+        code: ack_code(&problems),
+        ack,
+        replayed: false,
+        stored: 0,
+    }
+}
+
+/// Processes one message inside the caller's transaction, which holds the
+/// sequence lock; the answer is true only once the caller commits.
+async fn process_in(
+    conn: &mut PgConnection,
+    partner: Uuid,
+    parsed: &Parsed,
+    raw: &str,
+) -> Result<Answer, SubmitError> {
+    let message = &parsed.message;
+    let control_id = message.control_id().to_owned();
+    let raw_hash = sha256(raw);
+    let before: Option<(String, String)> = query(
+        "SELECT outcome, ack FROM hl7_messages
+         WHERE partner_id = $1 AND control_id = $2 AND raw_sha256 = $3 ORDER BY id LIMIT 1",
+    )
+    .bind(partner)
+    .bind(&control_id)
+    .bind(&raw_hash)
+    .fetch_optional(&mut *conn)
+    .await?
+    .map(|row| Ok::<_, sqlx_core::Error>((row.try_get("outcome")?, row.try_get("ack")?)))
+    .transpose()?;
+    if let Some((_, ack)) = &before {
+        let code = salal_hl7::parse_str(ack)
+            .message
+            .first("MSA")
+            .map(|s| s.text(1).to_owned())
+            .unwrap_or_default();
+        let answer = Answer {
+            control_id: control_id.clone(),
+            code: match code.as_str() {
+                "AA" => AckCode::Accept,
+                "AR" => AckCode::Reject,
+                _ => AckCode::Error,
+            },
+            ack: ack.clone(),
+            replayed: true,
+            stored: 0,
+        };
+        log(
+            conn,
+            partner,
+            message,
+            &raw_hash,
+            raw,
+            &answer,
+            "answered again: sent before",
+        )
+        .await?;
+        return Ok(answer);
+    }
+    if crate::hl7_query::is_query(message) {
+        return crate::hl7_query::answer(conn, partner, parsed, raw, None).await;
+    }
+    let (problems, stored) = apply_message(conn, partner, parsed).await?;
+    let ack_control = derived_id(partner, &format!("ack:{control_id}:{raw_hash}"))
+        .simple()
+        .to_string();
+    let trigger = message.message_type().trigger;
+    let ack = build_ack(
+        &ack_header(message, &ack_control[..20]),
+        &trigger,
+        &control_id,
+        &problems,
+    )
+    .encode();
+    let answer = Answer {
+        control_id,
+        code: ack_code(&problems),
+        ack,
+        replayed: false,
+        stored,
+    };
+    let listed: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    log(
+        conn,
+        partner,
+        message,
+        &raw_hash,
+        raw,
+        &answer,
+        &listed.join("\n"),
+    )
+    .await?;
+    Ok(answer)
 }
 
 fn ack_header(message: &Message, control_id: &str) -> MessageHeader {
@@ -176,93 +639,6 @@ fn ack_header(message: &Message, control_id: &str) -> MessageHeader {
 
 fn sha256(text: &str) -> String {
     crate::secrets::secret_hash(text)
-}
-
-/// Processes one parsed message from `partner`; `raw` is what is logged.
-pub async fn process(
-    pool: &PgPool,
-    partner: Uuid,
-    parsed: &Parsed,
-    raw: &str,
-) -> Result<Answer, SubmitError> {
-    let message = &parsed.message;
-    let control_id = message.control_id().to_owned();
-    let raw_hash = sha256(raw);
-    let mut tx = pool.begin().await?;
-    lock_seq(&mut tx).await?;
-    let before: Option<(String, String)> = query(
-        "SELECT outcome, ack FROM hl7_messages
-         WHERE partner_id = $1 AND control_id = $2 AND raw_sha256 = $3 ORDER BY id LIMIT 1",
-    )
-    .bind(partner)
-    .bind(&control_id)
-    .bind(&raw_hash)
-    .fetch_optional(&mut *tx)
-    .await?
-    .map(|row| Ok::<_, sqlx_core::Error>((row.try_get("outcome")?, row.try_get("ack")?)))
-    .transpose()?;
-    if let Some((_, ack)) = &before {
-        let code = salal_hl7::parse_str(ack)
-            .message
-            .first("MSA")
-            .map(|s| s.text(1).to_owned())
-            .unwrap_or_default();
-        let answer = Answer {
-            control_id: control_id.clone(),
-            code: match code.as_str() {
-                "AA" => AckCode::Accept,
-                "AR" => AckCode::Reject,
-                _ => AckCode::Error,
-            },
-            ack: ack.clone(),
-            replayed: true,
-            stored: 0,
-        };
-        log(
-            &mut tx,
-            partner,
-            message,
-            &raw_hash,
-            raw,
-            &answer,
-            "answered again: sent before",
-        )
-        .await?;
-        tx.commit().await?;
-        return Ok(answer);
-    }
-    let (problems, stored) = apply_message(&mut tx, partner, parsed).await?;
-    let ack_control = derived_id(partner, &format!("ack:{control_id}:{raw_hash}"))
-        .simple()
-        .to_string();
-    let trigger = message.message_type().trigger;
-    let ack = build_ack(
-        &ack_header(message, &ack_control[..20]),
-        &trigger,
-        &control_id,
-        &problems,
-    )
-    .encode();
-    let answer = Answer {
-        control_id,
-        code: ack_code(&problems),
-        ack,
-        replayed: false,
-        stored,
-    };
-    let listed: Vec<String> = problems.iter().map(ToString::to_string).collect();
-    log(
-        &mut tx,
-        partner,
-        message,
-        &raw_hash,
-        raw,
-        &answer,
-        &listed.join("\n"),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(answer)
 }
 
 async fn log(
@@ -533,10 +909,32 @@ async fn apply_message(
             }
         }
     }
+    // The stock the new administered doses take, applied with them.
+    let new_doses: Vec<(usize, Uuid)> = changes
+        .iter()
+        .zip(&group_of_change)
+        .filter(|(c, _)| c.entity == Entity::Dose && c.kind == ChangeKind::Create)
+        .filter_map(|(c, group)| Some(((*group)?, c.id)))
+        .collect();
+    let (stock, stock_groups, stock_problems) =
+        crate::hl7_stock::administered(conn, partner, &update, &new_doses, hlc).await?;
+    problems.extend(stock_problems);
+    let records_changed = changes.len();
+    changes.extend(stock);
     if changes.is_empty() {
         return Ok((problems, 0));
     }
     let applied = crate::push::apply(conn, device, &changes).await?;
+    for ((result, change), group) in applied
+        .results
+        .iter()
+        .zip(&changes)
+        .skip(records_changed)
+        .zip(&stock_groups)
+    {
+        let lot = crate::hl7_stock::lot_of(change);
+        problems.extend(crate::hl7_stock::refused(result, *group, &lot));
+    }
     let mut stored = 0;
     for (result, group) in applied.results.iter().zip(&group_of_change) {
         match &result.outcome {
@@ -561,6 +959,100 @@ async fn apply_message(
         }
     }
     Ok((problems, stored))
+}
+
+/// Processes a logged message again (`partners::replay`) inside the caller's
+/// transaction, which holds the sequence lock: never answered from the
+/// resend log. The new answer is logged linked to `original`; returns it and
+/// its log id.
+pub(crate) async fn reprocess(
+    conn: &mut PgConnection,
+    partner: Uuid,
+    parsed: &Parsed,
+    raw: &str,
+    original: i64,
+) -> Result<(Answer, i64), SubmitError> {
+    let message = &parsed.message;
+    if crate::hl7_query::is_query(message) {
+        let answer = crate::hl7_query::answer(conn, partner, parsed, raw, Some(original)).await?;
+        let id: i64 = sqlx_core::query_scalar::query_scalar(
+            "SELECT max(id) FROM hl7_messages WHERE replay_of = $1",
+        )
+        .bind(original)
+        .fetch_one(&mut *conn)
+        .await?;
+        return Ok((answer, id));
+    }
+    let control_id = message.control_id().to_owned();
+    let raw_hash = sha256(raw);
+    let (problems, stored) = apply_message(conn, partner, parsed).await?;
+    let ack_control = derived_id(
+        partner,
+        &format!("ack:{control_id}:{raw_hash}:replay:{original}:{}", now_ms()),
+    )
+    .simple()
+    .to_string();
+    let trigger = message.message_type().trigger;
+    let ack = build_ack(
+        &ack_header(message, &ack_control[..20]),
+        &trigger,
+        &control_id,
+        &problems,
+    )
+    .encode();
+    let answer = Answer {
+        control_id,
+        code: ack_code(&problems),
+        ack,
+        replayed: false,
+        stored,
+    };
+    let listed: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    let id = log_answer(
+        conn,
+        partner,
+        message,
+        &raw_hash,
+        raw,
+        &answer,
+        &listed.join("\n"),
+        Some(original),
+    )
+    .await?;
+    Ok((answer, id))
+}
+
+/// Logs one answered message in `hl7_messages`; `replay_of` names the
+/// logged message a replay processed again. Returns the new row's id.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn log_answer(
+    conn: &mut PgConnection,
+    partner: Uuid,
+    message: &Message,
+    raw_hash: &str,
+    raw: &str,
+    answer: &Answer,
+    problems: &str,
+    replay_of: Option<i64>,
+) -> Result<i64, sqlx_core::Error> {
+    sqlx_core::query_scalar::query_scalar(
+        "INSERT INTO hl7_messages
+           (partner_id, control_id, message_type, raw_sha256, outcome, problems, raw, ack,
+            replay_of)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         RETURNING id",
+    )
+    .bind(partner)
+    .bind(&answer.control_id)
+    .bind(message.message_type().code)
+    .bind(raw_hash)
+    .bind(answer.code.code())
+    .bind(problems)
+    .bind(raw)
+    .bind(&answer.ack)
+    .bind(replay_of)
+    .fetch_one(conn)
+    .await
 }
 
 fn pid_position(message: &Message) -> usize {

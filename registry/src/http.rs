@@ -46,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .route("/sync/v1/lookup", post(lookup))
         .route("/sync/v1/fetch", post(fetch))
         .merge(crate::staff::routes())
+        .merge(crate::hl7_http::routes(&state.pool))
         .fallback(not_found)
         .with_state(state)
 }

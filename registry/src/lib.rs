@@ -17,6 +17,9 @@
 //! - [`export`]: the canonical JSON Lines export of an organization.
 //! - [`hl7_check`]: the conformance verdict on HL7 files (no database).
 //! - [`hl7_in`], [`partners`]: VXU messages from HL7 partners, applied like a push.
+//! - [`hl7_stock`]: the stock a partner's reported doses take from its synced inventory.
+//! - [`hl7_query`]: partners' queries (QBP Z34/Z44) answered with RSP Z31/Z32/Z33/Z42.
+//! - [`hl7_http`], [`soap`]: HL7 over HTTPS (`/hl7/v2`, batch files) and the CDC SOAP service.
 //! - [`birth_feed`]: the birth-record feed from vital records.
 //! - [`orgs`], [`db`], [`tls`], [`records`], [`secrets`], [`error`]: the parts they share.
 
@@ -29,7 +32,10 @@ pub mod enroll;
 pub mod error;
 pub mod export;
 pub mod hl7_check;
+pub mod hl7_http;
 pub mod hl7_in;
+pub mod hl7_query;
+pub mod hl7_stock;
 pub mod http;
 pub mod keys;
 pub mod lookup;
@@ -43,6 +49,7 @@ pub mod push;
 pub mod records;
 pub mod secrets;
 pub mod server;
+pub mod soap;
 pub mod staff;
 pub mod tls;
 

@@ -1,7 +1,8 @@
 //! `salal-registry`: the command line of the Salal Registry (see the library
 //! crate for what each command does). Exit codes: 0 done, 1 failure
 //! (PostgreSQL unreachable, IO), 2 bad input. `hl7 check` exits 1 when any
-//! file is rejected; `hl7 submit` exits 1 when any message got AE or AR;
+//! file is rejected; `hl7 submit` exits 1 when any message got AE or AR, and
+//! `hl7 replay` when the replayed message still does;
 //! `birth-feed import` exits 1 when any row was not imported (the others are).
 
 use clap::{Parser, Subcommand};
@@ -125,6 +126,26 @@ enum Hl7Command {
         #[arg(long)]
         partner: String,
     },
+    /// Lists a partner's logged messages, newest first: `ID TIME TYPE
+    /// CONTROL-ID OUTCOME`, then each problem indented.
+    Log {
+        /// The partner's id.
+        #[arg(long)]
+        partner: String,
+        /// Only the messages answered AE or AR.
+        #[arg(long)]
+        failed: bool,
+        /// At most this many messages.
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+    },
+    /// Processes a logged message again from its raw text (not answered from
+    /// the resend log) and logs the new outcome linked to the original; prints
+    /// the answer. Exit code 1 when it is still AE or AR.
+    Replay {
+        /// The message's log id (as `hl7 log` prints it).
+        message_id: i64,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -134,6 +155,13 @@ enum PartnerCommand {
         /// Its name.
         #[arg(long)]
         name: String,
+    },
+    /// Data-quality counts per partner: messages by type, resends, AA/AE/AR,
+    /// replays and the most frequent problems by code and location.
+    Quality {
+        /// One partner's id (default: every partner).
+        #[arg(long)]
+        partner: Option<String>,
     },
 }
 
@@ -315,6 +343,10 @@ async fn run(cli: Cli) -> Result<Done, RegistryError> {
         Command::Migrate => {
             let pool = db::connect(&url, 1).await?;
             db::migrate(&pool).await?;
+            let rebuilt = matching::rekey_if_needed(&pool).await?;
+            if rebuilt > 0 {
+                println!("rebuilt the matching keys of {rebuilt} patients");
+            }
             println!("database is up to date");
         }
         Command::Serve { listen, tls_dir } => {
@@ -418,6 +450,62 @@ async fn run(cli: Cli) -> Result<Done, RegistryError> {
                 .any(|a| a.code != salal_hl7::AckCode::Accept)
             {
                 return Ok(Done::Refused);
+            }
+        }
+        Command::Hl7 {
+            command:
+                Hl7Command::Log {
+                    partner,
+                    failed,
+                    limit,
+                },
+        } => {
+            let partner = org_id(&partner)?;
+            let pool = db::connect(&url, 1).await?;
+            let messages =
+                salal_registry::partners::message_log(&pool, partner, failed, limit).await?;
+            for message in &messages {
+                for line in message.lines() {
+                    println!("{line}");
+                }
+            }
+            println!("{} messages", messages.len());
+        }
+        Command::Hl7 {
+            command: Hl7Command::Replay { message_id },
+        } => {
+            let pool = db::connect(&url, 2).await?;
+            let replayed = salal_registry::partners::replay(&pool, message_id)
+                .await
+                .map_err(|e| match e {
+                    salal_registry::partners::ReplayError::Registry(e) => e,
+                    salal_registry::partners::ReplayError::Submit(
+                        salal_registry::hl7_in::SubmitError::Registry(e),
+                    ) => e,
+                    other => RegistryError::BadInput(other.to_string()),
+                })?;
+            println!("{}", replayed.answer.ack.replace('\r', "\n").trim_end());
+            println!();
+            println!(
+                "hl7 replay: message {} ({} before) replayed as {}: {}",
+                replayed.original,
+                replayed.before,
+                replayed.id,
+                replayed.answer.code.code()
+            );
+            if replayed.answer.code != salal_hl7::AckCode::Accept {
+                return Ok(Done::Refused);
+            }
+        }
+        Command::Partner {
+            command: PartnerCommand::Quality { partner },
+        } => {
+            let partner = partner.as_deref().map(org_id).transpose()?;
+            let pool = db::connect(&url, 1).await?;
+            for quality in salal_registry::partners::quality(&pool, partner).await? {
+                for line in quality.lines() {
+                    println!("{line}");
+                }
             }
         }
         Command::Partner {

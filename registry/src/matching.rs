@@ -163,7 +163,26 @@ async fn load_patients(
     Ok(out)
 }
 
+/// The most records a non-identifier blocking key may name and still fetch
+/// candidates. A key shared by more tells nobody apart (a name sound and a
+/// date that many children have): it is skipped, and the record's other keys
+/// find its pairs. Identifier keys (registry id, birth certificate, medical
+/// record number, phone) are never skipped.
+pub const MAX_BLOCK: i64 = 300;
+
+/// The most records an identifier key fetches (a shared family phone, a
+/// reused chart number).
+const MAX_IDENTIFIER_BLOCK: i64 = 5000;
+
+fn identifier_key(key: &str) -> bool {
+    ["id:", "bc:", "mrn:", "ph:"]
+        .iter()
+        .any(|prefix| key.starts_with(prefix))
+}
+
 /// The patients sharing each of `keys` (blocking keys), and their records.
+/// Each key reads at most one record past its cap ([`MAX_BLOCK`]), so a
+/// common key costs as little as a rare one.
 async fn candidates_by_key(
     conn: &mut PgConnection,
     keys: Vec<String>,
@@ -174,10 +193,19 @@ async fn candidates_by_key(
     ),
     MatchError,
 > {
-    let rows = query("SELECT key, patient_id FROM match_keys WHERE key = ANY($1)")
-        .bind(keys)
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows = query(
+        "SELECT k.key, m.patient_id FROM unnest($1::text[]) AS k(key)
+         CROSS JOIN LATERAL (
+             SELECT patient_id FROM match_keys
+             WHERE key = k.key
+             LIMIT CASE WHEN k.key ~ '^(id|bc|mrn|ph):' THEN $3 ELSE $2 END
+         ) m",
+    )
+    .bind(keys)
+    .bind(MAX_BLOCK + 1)
+    .bind(MAX_IDENTIFIER_BLOCK)
+    .fetch_all(&mut *conn)
+    .await?;
     let mut by_key: HashMap<String, Vec<Uuid>> = HashMap::new();
     for row in rows {
         by_key
@@ -185,6 +213,9 @@ async fn candidates_by_key(
             .or_default()
             .push(row.try_get("patient_id")?);
     }
+    by_key.retain(|key, ids| {
+        identifier_key(key) || i64::try_from(ids.len()).is_ok_and(|n| n <= MAX_BLOCK)
+    });
     let ids: Vec<Uuid> = by_key
         .values()
         .flatten()
@@ -384,6 +415,158 @@ pub async fn find_matches(
         );
     }
     Ok(out)
+}
+
+/// One record at the registry a query could name, as the matcher scored it.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    /// The record.
+    pub id: Uuid,
+    /// Its fields as matching reads them (shared fields and every
+    /// organization's private ones: never send them as they are).
+    pub fields: serde_json::Map<String, Value>,
+    /// The matcher's score against the query.
+    pub score: f64,
+    /// The matcher's decision for this pair alone.
+    pub decision: Decision,
+}
+
+/// Every record sharing a blocking key with a query, scored.
+#[derive(Debug, Clone)]
+pub struct Candidates {
+    /// The matcher's decision over all of them ([`Matcher::best`]): `Merge`
+    /// only when exactly one record is the one asked for.
+    pub decision: Decision,
+    /// Best first (the one to merge with first when `decision` is `Merge`).
+    pub list: Vec<Candidate>,
+}
+
+/// The records `record` could be, as the matcher decides over the
+/// candidates sharing one of its blocking keys (merged records never
+/// listed). Queries from partners use it to tell one match from several.
+pub async fn candidates(
+    conn: &mut PgConnection,
+    record: &MatchRecord,
+) -> Result<Candidates, MatchError> {
+    let matcher = matcher()?;
+    let keys = blocking_keys(record);
+    if keys.is_empty() {
+        return Ok(Candidates {
+            decision: Decision::Distinct,
+            list: Vec::new(),
+        });
+    }
+    let (by_key, mut known) = candidates_by_key(conn, keys).await?;
+    let mut ids: Vec<Uuid> = by_key
+        .values()
+        .flatten()
+        .copied()
+        .filter(|c| known.get(c).is_some_and(|f| !f.contains_key(MERGED_INTO)))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    ids.sort_unstable();
+    let compared: Vec<MatchRecord> = ids
+        .iter()
+        .filter_map(|c| known.get(c).map(|f| match_record(*c, f)))
+        .collect();
+    let outcome = matcher.best(record, &compared);
+    let best = outcome.best.and_then(|i| ids.get(i).copied());
+    let mut list: Vec<Candidate> = ids
+        .iter()
+        .zip(&compared)
+        .filter_map(|(id, other)| {
+            let comparison = matcher.compare(record, other);
+            Some(Candidate {
+                id: *id,
+                fields: known.remove(id)?,
+                score: comparison.score,
+                decision: comparison.decision,
+            })
+        })
+        .collect();
+    list.sort_by(|a, b| {
+        (Some(b.id) == best)
+            .cmp(&(Some(a.id) == best))
+            .then(b.score.total_cmp(&a.score))
+            .then(a.id.cmp(&b.id))
+    });
+    Ok(Candidates {
+        decision: outcome.decision,
+        list,
+    })
+}
+
+/// The `settings` key holding the blocking-key scheme the stored keys were
+/// built with ([`salal_matching::KEYS_VERSION`]).
+pub const KEYS_SETTING: &str = "blocking_keys_version";
+
+/// How many patients [`rekey`] rebuilds per transaction.
+const REKEY_BATCH: i64 = 2000;
+
+/// Rebuilds the blocking keys of every patient record that is not merged
+/// (in batches, each its own transaction holding the sequence lock) when
+/// they were built with another key scheme than this build's, and records
+/// the scheme. Returns how many records were rebuilt (0 when the keys were
+/// current). `salal-registry migrate` calls it.
+pub async fn rekey_if_needed(pool: &sqlx_postgres::PgPool) -> Result<u64, MatchError> {
+    let current = salal_matching::KEYS_VERSION.to_string();
+    let stored: Option<String> = query_scalar("SELECT value FROM settings WHERE key = $1")
+        .bind(KEYS_SETTING)
+        .fetch_optional(pool)
+        .await?;
+    if stored.as_deref() == Some(current.as_str()) {
+        return Ok(0);
+    }
+    let mut after = Uuid::nil();
+    let mut rebuilt = 0u64;
+    loop {
+        let mut tx = pool.begin().await?;
+        crate::records::lock_seq(&mut tx).await?;
+        let ids: Vec<Uuid> = query_scalar(
+            "SELECT id FROM records WHERE entity = 'patient' AND id > $1 ORDER BY id LIMIT $2",
+        )
+        .bind(after)
+        .bind(REKEY_BATCH)
+        .fetch_all(&mut *tx)
+        .await?;
+        let Some(last) = ids.last().copied() else {
+            break;
+        };
+        after = last;
+        let records = load_patients(&mut tx, &ids).await?;
+        let keep: Vec<Uuid> = records
+            .iter()
+            .filter(|(_, f)| !f.contains_key(MERGED_INTO))
+            .map(|(id, _)| *id)
+            .collect();
+        query("DELETE FROM match_keys WHERE patient_id = ANY($1)")
+            .bind(keep.clone())
+            .execute(&mut *tx)
+            .await?;
+        let mut keys = Vec::new();
+        for id in &keep {
+            if let Some(fields) = records.get(id) {
+                keys.extend(
+                    blocking_keys(&match_record(*id, fields))
+                        .into_iter()
+                        .map(|k| (k, *id)),
+                );
+            }
+        }
+        insert_keys(&mut tx, &keys).await?;
+        tx.commit().await?;
+        rebuilt += u64::try_from(keep.len()).unwrap_or(u64::MAX);
+    }
+    query(
+        "INSERT INTO settings (key, value) VALUES ($1, $2)
+         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+    )
+    .bind(KEYS_SETTING)
+    .bind(&current)
+    .execute(pool)
+    .await?;
+    Ok(rebuilt)
 }
 
 /// The current fields of patient records (the owner's private fields laid
