@@ -741,7 +741,7 @@ fn a_reported_dose_takes_its_lot_from_the_partners_stock_once() {
     assert_eq!(administered_count(&registry), 1);
     // A partner that keeps no stock at the registry (an EHR) gets no stock
     // warning on its doses, and takes nothing.
-    let ehr = partner(&registry, "Hillside Pediatrics EHR");
+    let ehr = crate::partner(&registry, "Hillside Pediatrics EHR");
     let from_ehr = original
         .replacen("NIST-IZ-001.00", "NIST-IZ-001.10", 1)
         .replacen("IZ-783274", "IZ-783301", 1);
