@@ -7,10 +7,10 @@
 
 use crate::PrintError;
 use crate::common::{
-    BODY_BOTTOM, CONTINUED_TOP, PageFrame, format_datetime, middle_initial, optional_qr, sex_label,
-    stamp_text, status_text, surnames, top_right_qr,
+    BODY_BOTTOM, CONTINUED_TOP, middle_initial, printed_document, sex_label, stamp_text,
+    status_text, surnames, top_right_qr,
 };
-use crate::layout::{CONTENT_W, Canvas, Doc, Flow, MARGIN, Measure, RIGHT, Style};
+use crate::layout::{CONTENT_W, Canvas, Flow, MARGIN, Measure, RIGHT, Style};
 use crate::model::{Cis, CisRow, Requirement};
 use crate::qr::Qr;
 use salal_core::i18n::{Lang, format_date, tr, tr_args};
@@ -29,25 +29,22 @@ const GRID_HEAD_H: f32 = 9.0;
 /// Lay out the certificate.
 pub(crate) fn render(cis: &Cis) -> Result<Vec<u8>, PrintError> {
     let lang = cis.lang;
-    let qr = optional_qr(&cis.qr)?;
-    let mut doc = Doc::new(tr(lang, "print.cis.title"))?;
-    let mut flow = doc.flow(MARGIN, CONTINUED_TOP, BODY_BOTTOM);
-    header(&mut flow, cis, qr.as_ref());
-    grid(&mut flow, cis);
-    varicella(&mut flow, cis);
-    statuses(&mut flow, cis);
-    statements_and_office(&mut flow, lang);
-    signatures(&mut flow, lang);
-
-    PageFrame::printed(
+    printed_document(
         lang,
+        tr(lang, "print.cis.title"),
+        &cis.qr,
         &cis.child,
-        format_datetime(lang, cis.issued_at),
+        cis.issued_at,
         &cis.clinic,
-        true,
+        |flow, qr| {
+            header(flow, cis, qr);
+            grid(flow, cis);
+            varicella(flow, cis);
+            statuses(flow, cis);
+            statements_and_office(flow, lang);
+            signatures(flow, lang);
+        },
     )
-    .finish_into(flow, &mut doc);
-    Ok(doc.finish())
 }
 
 /// Title, form id, stamp, QR, child block and legend.

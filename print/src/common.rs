@@ -258,6 +258,28 @@ pub(crate) fn optional_qr(text: &str) -> Result<Option<Qr>, PrintError> {
     }
 }
 
+/// A document about `child` titled `title`: `body` lays it out in one flow
+/// (given the verification QR made of `qr`, if any), then every page gets the
+/// running header and the footer saying when (`issued_at`) and by which
+/// clinic it was printed, with "Page N of M" even on a single page.
+pub(crate) fn printed_document(
+    lang: Lang,
+    title: &str,
+    qr: &str,
+    child: &Child,
+    issued_at: NaiveDateTime,
+    clinic: &Letterhead,
+    body: impl FnOnce(&mut Flow, Option<&Qr>),
+) -> Result<Vec<u8>, PrintError> {
+    let qr = optional_qr(qr)?;
+    let mut doc = Doc::new(title)?;
+    let mut flow = doc.flow(MARGIN, CONTINUED_TOP, BODY_BOTTOM);
+    body(&mut flow, qr.as_ref());
+    PageFrame::printed(lang, child, format_datetime(lang, issued_at), clinic, true)
+        .finish_into(flow, &mut doc);
+    Ok(doc.finish())
+}
+
 /// Draws the QR code (if any) at the top right from `top`; returns the width
 /// left for the header beside it and the y below the code and its caption.
 pub(crate) fn top_right_qr(page: &mut Canvas, top: f32, qr: Option<&Qr>, lang: Lang) -> (f32, f32) {

@@ -4,10 +4,10 @@
 
 use crate::PrintError;
 use crate::common::{
-    BODY_BOTTOM, CONTINUED_TOP, PageFrame, due_vaccine, due_when, format_datetime, full_name,
-    letterhead, optional_qr, sex_label, stamp_text, top_right_qr,
+    due_vaccine, due_when, full_name, letterhead, printed_document, sex_label, stamp_text,
+    top_right_qr,
 };
-use crate::layout::{CONTENT_W, Canvas, Doc, Flow, MARGIN, RIGHT, Style};
+use crate::layout::{CONTENT_W, Canvas, Flow, MARGIN, RIGHT, Style};
 use crate::model::{DueLine, DueWhen, ImmunizationRecord, Letterhead};
 use crate::qr::Qr;
 use salal_core::i18n::{Lang, format_date, tr, tr_args};
@@ -21,23 +21,20 @@ const CARD_DUE_LINES: usize = 4;
 /// Lay out the record.
 pub(crate) fn render(record: &ImmunizationRecord) -> Result<Vec<u8>, PrintError> {
     let lang = record.lang;
-    let qr = optional_qr(&record.qr)?;
-    let mut doc = Doc::new(tr(lang, "print.record.title"))?;
-    let mut flow = doc.flow(MARGIN, CONTINUED_TOP, BODY_BOTTOM);
-    header(&mut flow, record, qr.as_ref());
-    doses(&mut flow, record);
-    due(&mut flow, record);
-    card(&mut flow, record);
-
-    PageFrame::printed(
+    printed_document(
         lang,
+        tr(lang, "print.record.title"),
+        &record.qr,
         &record.child,
-        format_datetime(lang, record.issued_at),
+        record.issued_at,
         &record.clinic,
-        true,
+        |flow, qr| {
+            header(flow, record, qr);
+            doses(flow, record);
+            due(flow, record);
+            card(flow, record);
+        },
     )
-    .finish_into(flow, &mut doc);
-    Ok(doc.finish())
 }
 
 /// Letterhead, QR, title, child fields and stamp.

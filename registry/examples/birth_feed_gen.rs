@@ -6,57 +6,11 @@
 //! are synthetic syllable strings; about 3% are twins (same birth date,
 //! mother and address, birth order 1 and 2); 70% carry a hepatitis B dose.
 
+#[path = "common/names.rs"]
+mod names;
+
+use names::{CITY, FIRST, Rng};
 use std::io::Write as _;
-
-/// SplitMix64: small, fast, deterministic.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        let len = u64::try_from(items.len()).unwrap_or(1).max(1);
-        let index = usize::try_from(self.next() % len).unwrap_or(0);
-        items.get(index).copied().unwrap_or_default()
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
-
-const FIRST: &[&str] = &[
-    "Ana", "Lucía", "Sofía", "Valeria", "Camila", "Emma", "Olivia", "Ava", "Mia", "Isla", "Mateo",
-    "Santiago", "Tomás", "Diego", "Liam", "Noah", "Elias", "Owen", "Leo", "Felix", "Nora", "Ivy",
-    "Jonah", "Ezra", "Rosa", "Ines", "Marco", "Hugo", "Clara", "Elena",
-];
-/// Surnames are made of three syllables (4,000 of them), so blocking keys
-/// stay as selective as a real population's.
-const ONSET: &[&str] = &[
-    "Al", "Bar", "Cor", "Dal", "Es", "Fen", "Gar", "Hol", "Ib", "Jur", "Kes", "Lin", "Mor", "Nov",
-    "Och", "Pry", "Quin", "Riv", "Sal", "Tor",
-];
-const MIDDLE: &[&str] = &[
-    "a", "e", "i", "o", "u", "an", "en", "in", "on", "ul", "ar", "er", "ir", "or", "ur", "as",
-    "es", "is", "os", "us",
-];
-const CODA: &[&str] = &[
-    "do", "ga", "ton", "ez", "ley", "mann", "vik", "ro", "sa", "well",
-];
-const CITY: &[&str] = &[
-    "Yakima",
-    "Wapato",
-    "Toppenish",
-    "Sunnyside",
-    "Granger",
-    "Zillah",
-];
 
 fn main() {
     let rows: u64 = std::env::args()
@@ -78,9 +32,7 @@ fn main() {
         let birth = start
             .checked_add_days(chrono::Days::new(days))
             .unwrap_or(start);
-        let surname =
-            |rng: &mut Rng| format!("{}{}{}", rng.pick(ONSET), rng.pick(MIDDLE), rng.pick(CODA));
-        let (last, maiden) = (surname(&mut rng), surname(&mut rng));
+        let (last, maiden) = (rng.surname(), rng.surname());
         let mother = rng.pick(FIRST);
         let city = rng.pick(CITY);
         let street = rng.below(9000) + 100;

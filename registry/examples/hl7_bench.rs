@@ -22,16 +22,18 @@
 //!   $CARGO_TARGET_DIR/release/examples/hl7_bench --messages 20000 --clients 64 --batch 100000
 //! ```
 //!
+//! `--preload P` first sends P patients as batch files and runs `ANALYZE`
+//! (what a live registry's autovacuum keeps up), so the timed runs meet a
+//! registry in use rather than tables the planner has never seen.
 //! `SALAL_HL7_MAX_GROUP=1` (passed on to the registry) makes every message
 //! its own transaction, as before group commit. `--print N` prints the first
 //! N generated messages and does nothing else.
 
+#[path = "common/names.rs"]
+mod names;
+
+use names::{CITY, FIRST, Rng, ascii};
 use reqwest::Client;
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{DigitallySignedStruct, SignatureScheme};
 use std::fmt::Write as _;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -40,55 +42,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-/// SplitMix64: small, fast, deterministic.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        let len = u64::try_from(items.len()).unwrap_or(1);
-        items
-            .get(usize::try_from(self.below(len)).unwrap_or(0))
-            .copied()
-            .unwrap_or_default()
-    }
-}
-
-const FIRST: &[&str] = &[
-    "Ana", "Lucia", "Sofia", "Valeria", "Camila", "Emma", "Olivia", "Ava", "Mia", "Isla", "Mateo",
-    "Santiago", "Tomas", "Diego", "Liam", "Noah", "Elias", "Owen", "Leo", "Felix", "Nora", "Ivy",
-    "Jonah", "Ezra", "Rosa", "Ines", "Marco", "Hugo", "Clara", "Elena",
-];
-const ONSET: &[&str] = &[
-    "Al", "Bar", "Cor", "Dal", "Es", "Fen", "Gar", "Hol", "Ib", "Jur", "Kes", "Lin", "Mor", "Nov",
-    "Och", "Pry", "Quin", "Riv", "Sal", "Tor",
-];
-const MIDDLE: &[&str] = &[
-    "a", "e", "i", "o", "u", "an", "en", "in", "on", "ul", "ar", "er", "ir", "or", "ur", "as",
-    "es", "is", "os", "us",
-];
-const CODA: &[&str] = &[
-    "do", "ga", "ton", "ez", "ley", "mann", "vik", "ro", "sa", "well",
-];
-const CITY: &[&str] = &[
-    "Yakima",
-    "Wapato",
-    "Toppenish",
-    "Sunnyside",
-    "Granger",
-    "Zillah",
-];
 /// CVX, name, MVX, manufacturer.
 const VACCINES: &[(&str, &str, &str, &str)] = &[
     (
@@ -116,10 +69,12 @@ fn vxu(run: u64, n: u64) -> (String, usize) {
     let birth = start
         .checked_add_days(chrono::Days::new(rng.below(3650)))
         .unwrap_or(start);
-    let surname =
-        |rng: &mut Rng| format!("{}{}{}", rng.pick(ONSET), rng.pick(MIDDLE), rng.pick(CODA));
-    let (last, mother_last) = (surname(&mut rng), surname(&mut rng));
-    let (first, middle, mother) = (rng.pick(FIRST), rng.pick(FIRST), rng.pick(FIRST));
+    let (last, mother_last) = (rng.surname(), rng.surname());
+    let (first, middle, mother) = (
+        ascii(rng.pick(FIRST)),
+        ascii(rng.pick(FIRST)),
+        ascii(rng.pick(FIRST)),
+    );
     let sex = if rng.below(2) == 0 { "F" } else { "M" };
     let address = format!(
         "{} Alder Rd^^{}^WA^{}^USA^L",
@@ -158,53 +113,6 @@ fn vxu(run: u64, n: u64) -> (String, usize) {
         );
     }
     (text, doses)
-}
-
-#[derive(Debug)]
-struct Pinned {
-    fingerprint: [u8; 32],
-    algorithms: WebPkiSupportedAlgorithms,
-}
-
-impl ServerCertVerifier for Pinned {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        if salal_sync::enroll::fingerprint(end_entity.as_ref()) == self.fingerprint {
-            Ok(ServerCertVerified::assertion())
-        } else {
-            Err(rustls::Error::InvalidCertificate(
-                rustls::CertificateError::ApplicationVerificationFailure,
-            ))
-        }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.algorithms.supported_schemes()
-    }
 }
 
 /// Clock ticks a process has used (user + system), from /proc.
@@ -350,6 +258,18 @@ async fn scalar(url: &str, sql: &str) -> i64 {
     n
 }
 
+async fn execute(url: &str, sql: &str) {
+    use sqlx_core::connection::Connection;
+    let mut conn = sqlx_postgres::PgConnection::connect(url)
+        .await
+        .unwrap_or_else(|e| panic!("{url}: {e}"));
+    sqlx_core::query::query(sqlx_core::sql_str::AssertSqlSafe(sql.to_owned()))
+        .execute(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let _ = conn.close().await;
+}
+
 fn arg(name: &str, default: usize) -> usize {
     let args: Vec<String> = std::env::args().collect();
     args.iter()
@@ -467,21 +387,9 @@ async fn main() {
         std::env::var("SALAL_HL7_MAX_GROUP").unwrap_or_else(|_| "256 (default)".to_owned())
     );
     let pem = std::fs::read(tls_dir.join("cert.pem")).unwrap_or_default();
-    let leaf = CertificateDer::pem_slice_iter(&pem)
-        .next()
-        .and_then(Result::ok)
+    let fingerprint = salal_sync::client::pem_fingerprint(&pem)
         .unwrap_or_else(|| panic!("no certificate in {}", tls_dir.display()));
-    let provider: Arc<CryptoProvider> = Arc::new(rustls::crypto::ring::default_provider());
-    let verifier = Pinned {
-        fingerprint: salal_sync::enroll::fingerprint(leaf.as_ref()),
-        algorithms: provider.signature_verification_algorithms,
-    };
-    let tls = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap_or_else(|e| panic!("tls: {e}"))
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(verifier))
-        .with_no_client_auth();
+    let tls = salal_sync::client::pinned_tls(fingerprint).unwrap_or_else(|e| panic!("tls: {e}"));
     let http = Client::builder()
         .tls_backend_preconfigured(tls)
         .http1_only()
@@ -491,6 +399,43 @@ async fn main() {
         .unwrap_or_else(|e| panic!("client: {e}"));
     let base_url = format!("https://{addr}");
     let server_pid = server.id();
+
+    // 0. The registry's population before the timed runs: `--preload P`
+    // patients sent as batch files, then the statistics a live registry's
+    // autovacuum keeps (`ANALYZE`), so the runs measure a registry in use,
+    // not one whose tables the planner has never seen.
+    let preload = arg("--preload", 0);
+    if preload > 0 {
+        let started = Instant::now();
+        let chunk = 5_000usize;
+        for first in (0..preload).step_by(chunk) {
+            let n = chunk.min(preload - first);
+            let mut file = String::from("FHS|^~\\&|Bench EHR|X68\rBHS|^~\\&|Bench EHR|X68\r");
+            for k in 0..n as u64 {
+                file.push_str(&vxu(run, 2_000_000_000 + first as u64 + k).0);
+            }
+            let _ = write!(file, "BTS|{n}\rFTS|1\r");
+            let response = http
+                .post(format!("{base_url}/hl7/v2/batch"))
+                .basic_auth(&partner, Some(&secret))
+                .header("content-type", "application/hl7-v2")
+                .body(file)
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("preload: {e}"));
+            assert!(
+                response.status().is_success(),
+                "preload: {}",
+                response.status()
+            );
+            let _ = response.bytes().await;
+        }
+        execute(&url, "ANALYZE").await;
+        println!(
+            "preloaded {preload} patients in {:.0} s, then ANALYZE",
+            started.elapsed().as_secs_f64()
+        );
+    }
 
     // 1. Real time.
     println!("generating {messages} messages");

@@ -619,20 +619,7 @@ fn new_match_record(record: &BirthRecord) -> MatchRecord {
 /// A change whose op id is derived from its content: the same change again
 /// is a duplicate, never applied twice.
 fn change(entity: Entity, id: Uuid, kind: ChangeKind, hlc: Stamp, fields: Fields) -> Change {
-    let content = format!(
-        "op:{}:{id}:{}:{}",
-        entity.code(),
-        kind.code(),
-        Value::Object(fields.clone())
-    );
-    Change {
-        op_id: derived_id(NAMESPACE, &content),
-        entity,
-        id,
-        hlc,
-        kind,
-        fields,
-    }
+    crate::records::derived_change(NAMESPACE, entity, id, kind, hlc, fields)
 }
 
 /// What one row becomes.

@@ -35,6 +35,13 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, Registry
             redact(url)
         ))
     })?;
+    // Every statement planned for its own parameters. sqlx prepares each
+    // statement once per connection, and PostgreSQL may then switch to one
+    // generic plan, made from the statistics of the moment: a plan made while
+    // a table was nearly empty (a sequential scan) then stays for millions of
+    // rows, and `id = ANY($1)` on a large table reads all of it. A custom plan
+    // sees the table's current size and the array it is given.
+    let options = options.options([("plan_cache_mode", "force_custom_plan")]);
     // One direct connection first: the pool would only say "timed out",
     // this says "connection refused" or "database does not exist".
     let probe = tokio::time::timeout(ACQUIRE_TIMEOUT * 2, PgConnection::connect_with(&options))

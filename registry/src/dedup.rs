@@ -80,8 +80,18 @@ pub async fn link_duplicates(
     let codes = CodeSets::embedded().map_err(|e| MatchError::Data(e.to_string()))?;
     let rules = rules(codes)?;
     let rows = query(
-        "SELECT id, owner_org, patient_id, fields, stamps FROM records
-         WHERE entity = 'dose' AND patient_id = ANY($1) ORDER BY seq FOR UPDATE",
+        // Each patient's records through `records_patient`, the doses
+        // picked from them after: with `entity = 'dose'` in the same scan, a
+        // planner that misjudges how many doses there are (a table not yet
+        // analyzed) intersects with every dose in the primary key.
+        "WITH mine AS MATERIALIZED (
+             SELECT r.entity, r.id, r.owner_org, r.patient_id, r.fields, r.stamps, r.seq
+             FROM unnest($1::uuid[]) AS k(id)
+             JOIN records r ON r.patient_id = k.id
+             FOR UPDATE OF r
+         )
+         SELECT id, owner_org, patient_id, fields, stamps FROM mine
+         WHERE entity = 'dose' ORDER BY seq",
     )
     .bind(patients.to_vec())
     .fetch_all(&mut *conn)

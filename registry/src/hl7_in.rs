@@ -14,47 +14,38 @@
 //!
 //! For each message:
 //!
-//! 1. **Replay**: a message the partner already sent (same MSH-10 and the
+//! 1. **Check**, when the message is read ([`Incoming::new`], on the
+//!    sender's task, before it waits for the writer):
+//!    [`salal_hl7::check_parsed`] and the mapping to `core` types
+//!    ([`hl7_apply::prepare`]). A rejected message (AR, or AE for a missing
+//!    required PID field) stores nothing; an ORDER group with an error is left
+//!    out and the rest applied.
+//! 2. **Replay**: a message the partner already sent (same MSH-10 and the
 //!    same bytes) is answered with the ACK it got then; nothing is applied.
-//! 2. **Check**: [`salal_hl7::check_parsed`]. A rejected message (AR, or AE
-//!    for a missing required PID field) stores nothing; an ORDER group with an
-//!    error is left out and the rest applied.
-//! 3. **Patient**: matched over the registry with the same matcher as a push
-//!    ([`crate::matching::find_match`]). One record the matcher merges with
-//!    is updated with the fields it lacks; otherwise a new record is created
-//!    under an id derived from the partner and its PID-3 identifier, and the
-//!    push's matching merges it or queues it for review. A patient whose
-//!    family opted out gets an AE ACK saying so, and nothing is stored.
-//! 4. **Doses**: each ORDER group becomes a dose whose id is derived from the
-//!    partner and the filler order id (ORC-3), so a message sent again under
-//!    a new MSH-10 still changes nothing; RXA-21 `D` marks the dose the
-//!    partner sent under that ORC-3 as entered in error; `U` updates it.
-//!    Doses reported by others too are linked by [`crate::dedup`], through
-//!    `push::apply`.
+//! 3. **Patient and doses**: the VXUs of a group are applied together by
+//!    [`hl7_apply::apply`], set-based, in rounds that keep the outcome of
+//!    applying them one by one: the patient matched over the registry with the
+//!    same matcher as a push, a family's opt-out refused with an AE, each
+//!    ORDER group a dose with an id derived from the partner's ORC-3, stock
+//!    taken from the partner's lots, merged and de-duplicated by `push::apply`.
+//!    A query (QBP) is answered where it stands in the group, after the VXUs
+//!    before it.
 //! 5. **Log**: the raw message, its outcome, its problems and the ACK go to
 //!    `hl7_messages`.
 
-use crate::auth::Device;
 use crate::error::{ApiError, RegistryError};
-use crate::matching::{self, match_record};
+use crate::hl7_apply::{self, Prepared, Work};
+use crate::matching;
 use crate::records::{derived_id, lock_seq, now_ms};
-use salal_core::consent::Consents;
-use salal_core::event::Event;
-use salal_core::hlc::Stamp;
-use salal_core::ids::{EventId, PatientId};
-use salal_hl7::model::{ActionCode, ImmunizationUpdate, MessageHeader};
+use salal_hl7::model::MessageHeader;
 use salal_hl7::{
-    AckCode, Batch, ErrorCode, Location, Message, Outcome, Parsed, Problem, Rejects, SplitBatch,
-    ack_code, build_ack, check_parsed, read_batch, read_update, split_batch,
+    AckCode, Batch, ErrorCode, Location, Message, Parsed, Problem, Rejects, SplitBatch, ack_code,
+    build_ack, read_batch, split_batch,
 };
-use salal_matching::Decision;
-use salal_sync::fields::{ENTERED_IN_ERROR_REASON, PATIENT_ID, is_empty};
-use salal_sync::wire::{Change, ChangeKind, Entity, Fields, Outcome as OpOutcome};
-use serde_json::{Map, Value};
 use sqlx_core::query::query;
 use sqlx_core::row::Row;
 use sqlx_postgres::{PgConnection, PgPool};
-use std::collections::HashSet;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// MSH-3 of the registry's answers.
@@ -152,6 +143,23 @@ pub struct Incoming {
     pub parsed: Parsed,
     /// The message's text as logged (and hashed for the replay check).
     pub raw: String,
+    /// What the registry made of it before any database was read.
+    pub prepared: Prepared,
+}
+
+impl Incoming {
+    /// One message from `partner`, prepared ([`hl7_apply::prepare`]: checked
+    /// and mapped here, on the caller's task, not under the writer's lock).
+    #[must_use]
+    pub fn new(partner: Uuid, parsed: Parsed, raw: String) -> Incoming {
+        let prepared = hl7_apply::prepare(partner, &parsed, &raw);
+        Incoming {
+            partner,
+            parsed,
+            raw,
+            prepared,
+        }
+    }
 }
 
 /// The messages of a file, in order: an empty file (or one with no MSH) is
@@ -171,10 +179,9 @@ pub fn incoming_of(partner: Uuid, batch: Batch, bytes: &[u8]) -> Vec<Incoming> {
     batch
         .messages
         .into_iter()
-        .map(|parsed| Incoming {
-            partner,
-            raw: parsed.message.encode(),
-            parsed,
+        .map(|parsed| {
+            let raw = parsed.message.encode();
+            Incoming::new(partner, parsed, raw)
         })
         .collect()
 }
@@ -202,11 +209,8 @@ pub fn incoming_split(
 #[must_use]
 pub fn incoming_text(partner: Uuid, text: &str) -> Incoming {
     let parsed = salal_hl7::parse_str(text);
-    Incoming {
-        partner,
-        raw: parsed.message.encode(),
-        parsed,
-    }
+    let raw = parsed.message.encode();
+    Incoming::new(partner, parsed, raw)
 }
 
 fn no_message(partner: Uuid, bytes: &[u8]) -> Incoming {
@@ -216,14 +220,14 @@ fn no_message(partner: Uuid, bytes: &[u8]) -> Incoming {
         Rejects::Message,
         "no HL7 message found: a message starts with an MSH segment",
     );
-    Incoming {
+    Incoming::new(
         partner,
-        parsed: Parsed {
+        Parsed {
             message: Message::default(),
             problems: vec![problem],
         },
-        raw: String::from_utf8_lossy(bytes).into_owned(),
-    }
+        String::from_utf8_lossy(bytes).into_owned(),
+    )
 }
 
 /// The most messages one transaction takes: [`MAX_GROUP`], or
@@ -251,7 +255,8 @@ pub async fn submit(pool: &PgPool, partner: Uuid, bytes: &[u8]) -> Result<Submit
     let mut submitted = Submitted::default();
     while jobs.peek().is_some() {
         let group: Vec<Incoming> = jobs.by_ref().take(max_group()).collect();
-        let answers = process_group(pool, &group).await?;
+        let refs: Vec<&Incoming> = group.iter().collect();
+        let answers = process_group(pool, &refs).await?;
         for (job, answer) in group.iter().zip(answers) {
             submitted
                 .answers
@@ -269,12 +274,8 @@ pub async fn process(
     parsed: &Parsed,
     raw: &str,
 ) -> Result<Answer, SubmitError> {
-    let job = Incoming {
-        partner,
-        parsed: parsed.clone(),
-        raw: raw.to_owned(),
-    };
-    process_group(pool, std::slice::from_ref(&job))
+    let job = Incoming::new(partner, parsed.clone(), raw.to_owned());
+    process_group(pool, &[&job])
         .await?
         .pop()
         .unwrap_or_else(|| Err(SubmitError::Apply("no answer".to_owned())))
@@ -295,7 +296,7 @@ pub async fn process(
 /// transaction slow every other session's snapshots.
 pub async fn process_group(
     pool: &PgPool,
-    jobs: &[Incoming],
+    jobs: &[&Incoming],
 ) -> Result<Vec<Result<Answer, SubmitError>>, SubmitError> {
     if jobs.is_empty() {
         return Ok(Vec::new());
@@ -303,32 +304,24 @@ pub async fn process_group(
     {
         let mut tx = pool.begin().await?;
         lock_seq(&mut tx).await?;
-        let mut answers = Vec::with_capacity(jobs.len());
-        let mut failure = None;
-        for job in jobs {
-            match process_in(&mut tx, job.partner, &job.parsed, &job.raw).await {
-                Ok(answer) => answers.push(Ok(answer)),
-                Err(error) => {
-                    tracing::warn!(
-                        partner = %job.partner,
-                        control_id = job.parsed.message.control_id(),
-                        %error,
-                        "an HL7 message could not be applied"
-                    );
-                    failure = Some(error);
-                    break;
+        match process_jobs(&mut tx, jobs).await {
+            Ok(answers) => {
+                tx.commit()
+                    .await
+                    .map_err(|e| SubmitError::Commit(e.to_string()))?;
+                return Ok(answers.into_iter().map(Ok).collect());
+            }
+            Err(error) => {
+                tracing::warn!(
+                    messages = jobs.len(),
+                    %error,
+                    "an HL7 group could not be applied"
+                );
+                tx.rollback().await?;
+                if jobs.len() == 1 {
+                    return Ok(vec![Err(error)]);
                 }
             }
-        }
-        let Some(error) = failure else {
-            tx.commit()
-                .await
-                .map_err(|e| SubmitError::Commit(e.to_string()))?;
-            return Ok(answers);
-        };
-        tx.rollback().await?;
-        if jobs.len() == 1 {
-            return Ok(vec![Err(error)]);
         }
     }
     let mut tx = pool.begin().await?;
@@ -336,7 +329,12 @@ pub async fn process_group(
     let mut answers = Vec::with_capacity(jobs.len());
     for job in jobs {
         query("SAVEPOINT hl7_message").execute(&mut *tx).await?;
-        match process_in(&mut tx, job.partner, &job.parsed, &job.raw).await {
+        match process_jobs(&mut tx, std::slice::from_ref(job))
+            .await
+            .and_then(|mut a| {
+                a.pop()
+                    .ok_or_else(|| SubmitError::Apply("no answer".to_owned()))
+            }) {
             Ok(answer) => {
                 query("RELEASE SAVEPOINT hl7_message")
                     .execute(&mut *tx)
@@ -376,7 +374,9 @@ pub struct Committer {
 
 #[derive(Debug)]
 struct Pending {
-    job: Incoming,
+    /// Shared with the sender, which frees it (a parsed message is many
+    /// small allocations: freeing them is the sender's work, not the writer's).
+    job: std::sync::Arc<Incoming>,
     reply: tokio::sync::oneshot::Sender<Result<Answer, SubmitError>>,
 }
 
@@ -409,15 +409,17 @@ impl Committer {
     /// means its group was not committed: sending it again is safe.
     pub async fn process(&self, job: Incoming) -> Result<Answer, SubmitError> {
         let (reply, answer) = tokio::sync::oneshot::channel();
+        let job = std::sync::Arc::new(job);
         self.queue()
-            .send(Pending { job, reply })
+            .send(Pending {
+                job: job.clone(),
+                reply,
+            })
             .await
             .map_err(|_| SubmitError::Commit("the registry's HL7 writer stopped".to_owned()))?;
-        answer.await.unwrap_or_else(|_| {
-            Err(SubmitError::Commit(
-                "the registry's HL7 writer stopped".to_owned(),
-            ))
-        })
+        let answer = wait(answer).await;
+        drop(job);
+        answer
     }
 
     /// Queues every message of a file ([`incoming`]) and waits for all their
@@ -436,17 +438,21 @@ impl Committer {
             // Keep at most a few groups in flight, so a large file does not
             // fill the queue ahead of real-time senders.
             while waiting.len() >= 2 * group {
-                if let Some(first) = waiting.pop_front() {
+                if let Some((_job, first)) = waiting.pop_front() {
                     submitted.answers.push(wait(first).await?);
                 }
             }
+            let job = std::sync::Arc::new(job);
             self.queue()
-                .send(Pending { job, reply })
+                .send(Pending {
+                    job: job.clone(),
+                    reply,
+                })
                 .await
                 .map_err(|_| SubmitError::Commit("the registry's HL7 writer stopped".to_owned()))?;
-            waiting.push_back(answer);
+            waiting.push_back((job, answer));
         }
-        while let Some(first) = waiting.pop_front() {
+        while let Some((_job, first)) = waiting.pop_front() {
             submitted.answers.push(wait(first).await?);
         }
         Ok(submitted)
@@ -467,21 +473,28 @@ async fn write_loop(pool: PgPool, mut receiver: tokio::sync::mpsc::Receiver<Pend
     let most = max_group();
     let mut group: Vec<Pending> = Vec::with_capacity(most);
     while receiver.recv_many(&mut group, most).await > 0 {
-        let (jobs, replies): (Vec<Incoming>, Vec<_>) =
+        let (jobs, replies): (Vec<std::sync::Arc<Incoming>>, Vec<_>) =
             group.drain(..).map(|p| (p.job, p.reply)).unzip();
-        match process_group(&pool, &jobs).await {
-            Ok(answers) => {
-                for ((reply, answer), job) in replies.into_iter().zip(answers).zip(&jobs) {
-                    let _ = reply.send(Ok(answer.unwrap_or_else(|e| failure_answer(job, &e))));
-                }
-            }
+        let refs: Vec<&Incoming> = jobs.iter().map(|j| &**j).collect();
+        let answers: Vec<Result<Answer, SubmitError>> = match process_group(&pool, &refs).await {
+            Ok(answers) => answers
+                .into_iter()
+                .zip(&refs)
+                .map(|(answer, job)| Ok(answer.unwrap_or_else(|e| failure_answer(job, &e))))
+                .collect(),
             Err(error) => {
                 tracing::warn!(%error, messages = jobs.len(), "an HL7 group was not committed");
                 let text = error.to_string();
-                for reply in replies {
-                    let _ = reply.send(Err(SubmitError::Commit(text.clone())));
-                }
+                refs.iter()
+                    .map(|_| Err(SubmitError::Commit(text.clone())))
+                    .collect()
             }
+        };
+        // The senders hold the jobs too: the last reference, and the freeing, is theirs.
+        drop(refs);
+        drop(jobs);
+        for (reply, answer) in replies.into_iter().zip(answers) {
+            let _ = reply.send(answer);
         }
     }
 }
@@ -498,14 +511,6 @@ pub fn failure_answer(job: &Incoming, error: &SubmitError) -> Answer {
         %error,
         "answered with ERR 207: the message could not be applied"
     );
-    let message = &job.parsed.message;
-    let control_id = message.control_id().to_owned();
-    let ack_control = derived_id(
-        job.partner,
-        &format!("failed:{control_id}:{}", sha256(&job.raw)),
-    )
-    .simple()
-    .to_string();
     let problems = [Problem::error(
         ErrorCode::ApplicationInternalError,
         None,
@@ -514,107 +519,282 @@ pub fn failure_answer(job: &Incoming, error: &SubmitError) -> Answer {
          log); nothing of it was kept: send it again later, and tell the registry's staff if \
          it keeps failing",
     )];
-    let ack = build_ack(
-        &ack_header(message, &ack_control[..20]),
-        &message.message_type().trigger,
-        &control_id,
-        &problems,
+    let seed = format!(
+        "failed:{}:{}",
+        job.parsed.message.control_id(),
+        job.prepared.raw_hash
+    );
+    answer_of(job, &problems, 0, &seed)
+}
+
+/// Processes `jobs` in order inside the caller's transaction, which holds the
+/// sequence lock; the answers are true only once the caller commits. The
+/// VXUs between two queries are applied together ([`hl7_apply::apply`]); a
+/// query is answered where it stands, so it sees what the messages before it
+/// stored, and every message is logged in its place.
+async fn process_jobs(
+    conn: &mut PgConnection,
+    jobs: &[&Incoming],
+) -> Result<Vec<Answer>, SubmitError> {
+    let sent = sent_before(conn, jobs).await?;
+    let mut group = GroupAnswers::new(jobs.len());
+    let mut updates: Vec<usize> = Vec::new();
+    let mut first_of: HashMap<(Uuid, &str, &str), usize> = HashMap::new();
+    for (i, job) in jobs.iter().enumerate() {
+        let key = (
+            job.partner,
+            job.parsed.message.control_id(),
+            job.prepared.raw_hash.as_str(),
+        );
+        let earlier = first_of.get(&key).copied();
+        if earlier.is_some_and(|k| group.answers[k].is_none()) {
+            group.apply(conn, jobs, &mut updates).await?;
+        }
+        let before = sent.get(&key).cloned().or_else(|| {
+            earlier
+                .and_then(|k| group.answers[k].as_ref())
+                .map(|a| a.ack.clone())
+        });
+        if let Some(ack) = before {
+            group.answer(
+                i,
+                replayed(job, ack),
+                "answered again: sent before".to_owned(),
+            );
+            continue;
+        }
+        first_of.insert(key, i);
+        match &job.prepared.work {
+            Work::Query => {
+                group.apply(conn, jobs, &mut updates).await?;
+                group.log(conn, jobs).await?;
+                let answer =
+                    crate::hl7_query::answer(conn, job.partner, &job.parsed, &job.raw, None)
+                        .await?;
+                group.answers[i] = Some(answer);
+            }
+            Work::Answered(problems) => {
+                let answer = answer_of(job, problems, 0, &ack_seed(job));
+                group.answer(i, answer, listed(problems));
+            }
+            Work::Update(_) => updates.push(i),
+        }
+    }
+    group.apply(conn, jobs, &mut updates).await?;
+    group.log(conn, jobs).await?;
+    Ok(group.answers.into_iter().flatten().collect())
+}
+
+/// The answers of a group as they are made, and the ones not yet logged.
+struct GroupAnswers {
+    answers: Vec<Option<Answer>>,
+    /// (job, its problems as logged) of the answers to log.
+    unlogged: Vec<(usize, String)>,
+}
+
+impl GroupAnswers {
+    fn new(n: usize) -> GroupAnswers {
+        GroupAnswers {
+            answers: vec![None; n],
+            unlogged: Vec::new(),
+        }
+    }
+
+    fn answer(&mut self, i: usize, answer: Answer, problems: String) {
+        self.answers[i] = Some(answer);
+        self.unlogged.push((i, problems));
+    }
+
+    /// Applies the VXUs waiting (`updates`, emptied) and answers them.
+    async fn apply(
+        &mut self,
+        conn: &mut PgConnection,
+        jobs: &[&Incoming],
+        updates: &mut Vec<usize>,
+    ) -> Result<(), SubmitError> {
+        if updates.is_empty() {
+            return Ok(());
+        }
+        let batch: Vec<hl7_apply::Job<'_>> = updates
+            .iter()
+            .filter_map(|&i| match &jobs[i].prepared.work {
+                Work::Update(plan) => Some(hl7_apply::Job {
+                    partner: jobs[i].partner,
+                    message: &jobs[i].parsed.message,
+                    plan,
+                }),
+                _ => None,
+            })
+            .collect();
+        let applied = hl7_apply::apply(conn, &batch).await?;
+        for (&i, (problems, stored)) in updates.iter().zip(applied) {
+            let job = &jobs[i];
+            let answer = answer_of(job, &problems, stored, &ack_seed(job));
+            self.answer(i, answer, listed(&problems));
+        }
+        updates.clear();
+        Ok(())
+    }
+
+    /// Logs every answer not yet logged, in message order, in one statement.
+    async fn log(
+        &mut self,
+        conn: &mut PgConnection,
+        jobs: &[&Incoming],
+    ) -> Result<(), SubmitError> {
+        if self.unlogged.is_empty() {
+            return Ok(());
+        }
+        self.unlogged.sort_unstable_by_key(|(i, _)| *i);
+        let n = self.unlogged.len();
+        let mut columns: (Vec<Uuid>, Vec<String>, Vec<String>, Vec<&str>) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::new(),
+        );
+        let mut outcomes: Vec<&str> = Vec::with_capacity(n);
+        let mut problems: Vec<&str> = Vec::with_capacity(n);
+        let mut raws: Vec<&str> = Vec::with_capacity(n);
+        let mut acks: Vec<&str> = Vec::with_capacity(n);
+        for (i, listed) in &self.unlogged {
+            let (job, Some(answer)) = (&jobs[*i], self.answers[*i].as_ref()) else {
+                continue;
+            };
+            columns.0.push(job.partner);
+            columns.1.push(answer.control_id.clone());
+            columns.2.push(job.parsed.message.message_type().code);
+            columns.3.push(&job.prepared.raw_hash);
+            outcomes.push(answer.code.code());
+            problems.push(listed);
+            raws.push(&job.raw);
+            acks.push(&answer.ack);
+        }
+        query(
+            "INSERT INTO hl7_messages
+               (partner_id, control_id, message_type, raw_sha256, outcome, problems, raw, ack)
+             SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],
+                                  $6::text[], $7::text[], $8::text[])",
+        )
+        .bind(columns.0)
+        .bind(columns.1)
+        .bind(columns.2)
+        .bind(columns.3)
+        .bind(outcomes)
+        .bind(problems)
+        .bind(raws)
+        .bind(acks)
+        .execute(&mut *conn)
+        .await?;
+        self.unlogged.clear();
+        Ok(())
+    }
+}
+
+/// The first ACK each message of `jobs` got when the partner sent it before
+/// (same partner, MSH-10 and text), by (partner, MSH-10, text hash).
+async fn sent_before<'a>(
+    conn: &mut PgConnection,
+    jobs: &[&'a Incoming],
+) -> Result<HashMap<(Uuid, &'a str, &'a str), String>, SubmitError> {
+    let partners: Vec<Uuid> = jobs.iter().map(|j| j.partner).collect();
+    let controls: Vec<&str> = jobs.iter().map(|j| j.parsed.message.control_id()).collect();
+    let hashes: Vec<&str> = jobs.iter().map(|j| j.prepared.raw_hash.as_str()).collect();
+    let rows = query(
+        "SELECT DISTINCT ON (m.partner_id, m.control_id, m.raw_sha256)
+                m.partner_id, m.control_id, m.raw_sha256, m.ack
+         FROM hl7_messages m
+         JOIN unnest($1::uuid[], $2::text[], $3::text[]) AS k(partner_id, control_id, raw_sha256)
+           ON m.partner_id = k.partner_id AND m.control_id = k.control_id
+          AND m.raw_sha256 = k.raw_sha256
+         ORDER BY m.partner_id, m.control_id, m.raw_sha256, m.id",
     )
-    .encode();
+    .bind(partners)
+    .bind(&controls)
+    .bind(&hashes)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut sent = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let partner: Uuid = row.try_get("partner_id")?;
+        let control: String = row.try_get("control_id")?;
+        let hash: String = row.try_get("raw_sha256")?;
+        let Some(job) = jobs.iter().find(|j| {
+            j.partner == partner
+                && j.parsed.message.control_id() == control
+                && j.prepared.raw_hash == hash
+        }) else {
+            continue;
+        };
+        sent.insert(
+            (
+                partner,
+                job.parsed.message.control_id(),
+                job.prepared.raw_hash.as_str(),
+            ),
+            row.try_get("ack")?,
+        );
+    }
+    Ok(sent)
+}
+
+/// The stored answer to a message sent before, given again.
+fn replayed(job: &Incoming, ack: String) -> Answer {
+    let code = salal_hl7::parse_str(&ack)
+        .message
+        .first("MSA")
+        .map(|s| s.text(1).to_owned())
+        .unwrap_or_default();
     Answer {
-        control_id,
-        code: ack_code(&problems),
+        control_id: job.parsed.message.control_id().to_owned(),
+        code: match code.as_str() {
+            "AA" => AckCode::Accept,
+            "AR" => AckCode::Reject,
+            _ => AckCode::Error,
+        },
         ack,
-        replayed: false,
+        replayed: true,
         stored: 0,
     }
 }
 
-/// Processes one message inside the caller's transaction, which holds the
-/// sequence lock; the answer is true only once the caller commits.
-async fn process_in(
-    conn: &mut PgConnection,
-    partner: Uuid,
-    parsed: &Parsed,
-    raw: &str,
-) -> Result<Answer, SubmitError> {
-    let message = &parsed.message;
-    let control_id = message.control_id().to_owned();
-    let raw_hash = sha256(raw);
-    let before: Option<(String, String)> = query(
-        "SELECT outcome, ack FROM hl7_messages
-         WHERE partner_id = $1 AND control_id = $2 AND raw_sha256 = $3 ORDER BY id LIMIT 1",
+/// What the ACK's own MSH-10 is derived from: the message answered.
+fn ack_seed(job: &Incoming) -> String {
+    format!(
+        "ack:{}:{}",
+        job.parsed.message.control_id(),
+        job.prepared.raw_hash
     )
-    .bind(partner)
-    .bind(&control_id)
-    .bind(&raw_hash)
-    .fetch_optional(&mut *conn)
-    .await?
-    .map(|row| Ok::<_, sqlx_core::Error>((row.try_get("outcome")?, row.try_get("ack")?)))
-    .transpose()?;
-    if let Some((_, ack)) = &before {
-        let code = salal_hl7::parse_str(ack)
-            .message
-            .first("MSA")
-            .map(|s| s.text(1).to_owned())
-            .unwrap_or_default();
-        let answer = Answer {
-            control_id: control_id.clone(),
-            code: match code.as_str() {
-                "AA" => AckCode::Accept,
-                "AR" => AckCode::Reject,
-                _ => AckCode::Error,
-            },
-            ack: ack.clone(),
-            replayed: true,
-            stored: 0,
-        };
-        log(
-            conn,
-            partner,
-            message,
-            &raw_hash,
-            raw,
-            &answer,
-            "answered again: sent before",
-        )
-        .await?;
-        return Ok(answer);
-    }
-    if crate::hl7_query::is_query(message) {
-        return crate::hl7_query::answer(conn, partner, parsed, raw, None).await;
-    }
-    let (problems, stored) = apply_message(conn, partner, parsed).await?;
-    let ack_control = derived_id(partner, &format!("ack:{control_id}:{raw_hash}"))
-        .simple()
-        .to_string();
-    let trigger = message.message_type().trigger;
+}
+
+/// The ACK to `job` with `problems`; its MSH-10 is derived from `seed`.
+fn answer_of(job: &Incoming, problems: &[Problem], stored: usize, seed: &str) -> Answer {
+    let message = &job.parsed.message;
+    let control_id = message.control_id().to_owned();
+    let ack_control = derived_id(job.partner, seed).simple().to_string();
     let ack = build_ack(
         &ack_header(message, &ack_control[..20]),
-        &trigger,
+        &message.message_type().trigger,
         &control_id,
-        &problems,
+        problems,
     )
     .encode();
-    let answer = Answer {
+    Answer {
         control_id,
-        code: ack_code(&problems),
+        code: ack_code(problems),
         ack,
         replayed: false,
         stored,
-    };
-    let listed: Vec<String> = problems.iter().map(ToString::to_string).collect();
-    log(
-        conn,
-        partner,
-        message,
-        &raw_hash,
-        raw,
-        &answer,
-        &listed.join("\n"),
-    )
-    .await?;
-    Ok(answer)
+    }
+}
+
+/// The problems as the message log lists them, one per line.
+fn listed(problems: &[Problem]) -> String {
+    problems
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn ack_header(message: &Message, control_id: &str) -> MessageHeader {
@@ -635,330 +815,6 @@ fn ack_header(message: &Message, control_id: &str) -> MessageHeader {
             if p.is_empty() { "P".to_owned() } else { p }
         },
     }
-}
-
-fn sha256(text: &str) -> String {
-    crate::secrets::secret_hash(text)
-}
-
-async fn log(
-    conn: &mut PgConnection,
-    partner: Uuid,
-    message: &Message,
-    raw_hash: &str,
-    raw: &str,
-    answer: &Answer,
-    problems: &str,
-) -> Result<(), sqlx_core::Error> {
-    query(
-        "INSERT INTO hl7_messages
-           (partner_id, control_id, message_type, raw_sha256, outcome, problems, raw, ack)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(partner)
-    .bind(&answer.control_id)
-    .bind(message.message_type().code)
-    .bind(raw_hash)
-    .bind(answer.code.code())
-    .bind(problems)
-    .bind(raw)
-    .bind(&answer.ack)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// The 0-based index of the ORDER group each segment position (1-based)
-/// belongs to, as `read_update` groups them.
-fn group_of_position(message: &Message, position: usize) -> Option<usize> {
-    let mut group: Option<usize> = None;
-    let mut group_has_rxa = false;
-    let mut seen_pid = false;
-    for (index, segment) in message.segments.iter().enumerate() {
-        match segment.name.as_str() {
-            "PID" => seen_pid = true,
-            "ORC" if seen_pid => {
-                group = Some(group.map_or(0, |g| g + 1));
-                group_has_rxa = false;
-            }
-            "RXA" if seen_pid => {
-                if group.is_none() || group_has_rxa {
-                    group = Some(group.map_or(0, |g| g + 1));
-                }
-                group_has_rxa = true;
-            }
-            _ => {}
-        }
-        if index + 1 == position {
-            return group;
-        }
-    }
-    None
-}
-
-/// Applies one checked message; returns every problem for the ACK and how
-/// many records were stored.
-async fn apply_message(
-    conn: &mut PgConnection,
-    partner: Uuid,
-    parsed: &Parsed,
-) -> Result<(Vec<Problem>, usize), SubmitError> {
-    let message = &parsed.message;
-    let report = check_parsed(parsed);
-    let mut problems = report.problems.clone();
-    if report.outcome == Outcome::Rejected {
-        return Ok((problems, 0));
-    }
-    let update = match read_update(message) {
-        Ok(update) => update,
-        Err(e) => {
-            problems.push(Problem::error(
-                ErrorCode::UnsupportedMessageType,
-                Some(Location::missing_segment("MSH").with_field(9)),
-                Rejects::Message,
-                format!("{e}; only VXU^V04 messages are submitted here"),
-            ));
-            return Ok((problems, 0));
-        }
-    };
-    let rejected_groups: HashSet<usize> = report
-        .errors()
-        .filter(|p| matches!(&p.rejects, Rejects::Group(_)))
-        .filter_map(|p| p.location.as_ref()?.position)
-        .filter_map(|position| group_of_position(message, position))
-        .collect();
-    let device = Device {
-        id: derived_id(partner, "hl7-device"),
-        org: partner,
-    };
-    let hlc = Stamp {
-        wall_ms: now_ms(),
-        counter: 0,
-        replica: 0,
-    };
-    let patient_fields = wire_patient_fields(&update);
-    let new_id = derived_id(partner, &format!("patient:{}", patient_key(&update)));
-    let mut probe = patient_fields.clone();
-    if !update.patient.details.medical_record_number.is_empty() {
-        probe.insert(
-            "_medical_records".to_owned(),
-            Value::Array(vec![Value::Array(vec![
-                Value::String(partner.to_string()),
-                Value::String(update.patient.details.medical_record_number.clone()),
-            ])]),
-        );
-    }
-    probe.insert(
-        "mother_first_name".to_owned(),
-        Value::String(update.patient.mother_given_name.clone()),
-    );
-    if let Some(order) = update.patient.multiple_birth.as_ref().and_then(|m| m.order) {
-        probe.insert("multiple_birth_order".to_owned(), Value::from(order));
-    }
-    let found = matching::find_match(conn, &match_record(new_id, &probe)).await?;
-    let existing = match found {
-        Some((id, Decision::Merge)) => Some(id),
-        _ => None,
-    };
-    let mut changes = Vec::new();
-    let patient = if let Some(id) = existing {
-        let mut current = matching::patient_fields(conn, &[id]).await?;
-        for (id, own) in crate::private::own_patient_fields(conn, partner, &[id]).await? {
-            if let Some(fields) = current.get_mut(&id) {
-                fields.extend(own);
-            }
-        }
-        let fields = current.get(&id);
-        if fields.is_some_and(crate::optout::is_opted_out) {
-            problems.push(
-                Problem::error(
-                    ErrorCode::ApplicationRecordLocked,
-                    Some(Location::segment("PID", 1, pid_position(message))),
-                    Rejects::Message,
-                    "the patient's family declined registry participation: the registry \
-                     stores nothing for this patient; keep the data in your own system only",
-                )
-                .with_application_error(salal_hl7::ApplicationError::IllogicalValue),
-            );
-            return Ok((problems, 0));
-        }
-        let missing: Fields = patient_fields
-            .iter()
-            .filter(|(k, _)| fields.and_then(|f| f.get(*k)).is_none_or(is_empty))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        if !missing.is_empty() {
-            changes.push(change(
-                partner,
-                Entity::Patient,
-                id,
-                ChangeKind::Update,
-                hlc,
-                missing,
-            ));
-        }
-        query(
-            "INSERT INTO patient_orgs (patient_id, org_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-        )
-        .bind(id)
-        .bind(partner)
-        .execute(&mut *conn)
-        .await?;
-        id
-    } else {
-        changes.push(change(
-            partner,
-            Entity::Patient,
-            new_id,
-            ChangeKind::Create,
-            hlc,
-            patient_fields,
-        ));
-        new_id
-    };
-
-    // The doses the message names that are already here.
-    let dose_ids: Vec<(usize, Uuid)> = update
-        .doses
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !rejected_groups.contains(i))
-        .map(|(i, dose)| (i, dose_id(partner, patient, dose, i)))
-        .collect();
-    let ids: Vec<Uuid> = dose_ids.iter().map(|(_, id)| *id).collect();
-    let rows = query("SELECT id, fields FROM records WHERE entity = 'dose' AND id = ANY($1)")
-        .bind(ids)
-        .fetch_all(&mut *conn)
-        .await?;
-    let mut known: std::collections::HashMap<Uuid, Map<String, Value>> =
-        std::collections::HashMap::new();
-    for row in rows {
-        if let Value::Object(fields) = row.try_get::<Value, _>("fields")? {
-            known.insert(row.try_get("id")?, fields);
-        }
-    }
-    let mut group_of_change: Vec<Option<usize>> = vec![None; changes.len()];
-    for (index, id) in dose_ids {
-        let Some(dose) = update.doses.get(index) else {
-            continue;
-        };
-        let current = known.get(&id);
-        if dose.action == ActionCode::Delete {
-            match current {
-                Some(fields) if fields.get("entered_in_error") != Some(&Value::Bool(true)) => {
-                    let mut f = Map::new();
-                    f.insert(
-                        ENTERED_IN_ERROR_REASON.to_owned(),
-                        Value::String("deleted by the sender (RXA-21 D)".to_owned()),
-                    );
-                    changes.push(change(partner, Entity::Dose, id, ChangeKind::EnteredInError, hlc, f));
-                    group_of_change.push(Some(index));
-                }
-                Some(_) => {}
-                None => problems.push(Problem::warning(
-                    ErrorCode::UnknownKeyIdentifier,
-                    Some(Location::segment("ORC", index + 1, 0).with_field(3)),
-                    format!(
-                        "RXA-21 D names filler order '{}', which you never sent: nothing was deleted",
-                        dose.filler_order_id.id
-                    ),
-                )),
-            }
-            continue;
-        }
-        let event = Event {
-            id: EventId(id),
-            patient_id: PatientId(patient),
-            details: dose.event.clone(),
-            entered_in_error: false,
-            entered_in_error_reason: String::new(),
-            recorded_by: String::new(),
-        };
-        let fields: Fields = salal_sync::fields::dose_create_fields(&event)
-            .into_iter()
-            .filter(|(_, v)| !is_empty(v))
-            .collect();
-        match current {
-            None => {
-                changes.push(change(
-                    partner,
-                    Entity::Dose,
-                    id,
-                    ChangeKind::Create,
-                    hlc,
-                    fields,
-                ));
-                group_of_change.push(Some(index));
-            }
-            Some(current) => {
-                let differ: Fields = fields
-                    .into_iter()
-                    .filter(|(k, v)| k != PATIENT_ID && current.get(k) != Some(v))
-                    .collect();
-                if !differ.is_empty() {
-                    changes.push(change(
-                        partner,
-                        Entity::Dose,
-                        id,
-                        ChangeKind::Update,
-                        hlc,
-                        differ,
-                    ));
-                    group_of_change.push(Some(index));
-                }
-            }
-        }
-    }
-    // The stock the new administered doses take, applied with them.
-    let new_doses: Vec<(usize, Uuid)> = changes
-        .iter()
-        .zip(&group_of_change)
-        .filter(|(c, _)| c.entity == Entity::Dose && c.kind == ChangeKind::Create)
-        .filter_map(|(c, group)| Some(((*group)?, c.id)))
-        .collect();
-    let (stock, stock_groups, stock_problems) =
-        crate::hl7_stock::administered(conn, partner, &update, &new_doses, hlc).await?;
-    problems.extend(stock_problems);
-    let records_changed = changes.len();
-    changes.extend(stock);
-    if changes.is_empty() {
-        return Ok((problems, 0));
-    }
-    let applied = crate::push::apply(conn, device, &changes).await?;
-    for ((result, change), group) in applied
-        .results
-        .iter()
-        .zip(&changes)
-        .skip(records_changed)
-        .zip(&stock_groups)
-    {
-        let lot = crate::hl7_stock::lot_of(change);
-        problems.extend(crate::hl7_stock::refused(result, *group, &lot));
-    }
-    let mut stored = 0;
-    for (result, group) in applied.results.iter().zip(&group_of_change) {
-        match &result.outcome {
-            OpOutcome::Applied { .. } => stored += 1,
-            OpOutcome::Duplicate { .. } => {}
-            OpOutcome::Rejected { message_en, .. } => {
-                let location = match group {
-                    Some(g) => Location::segment("RXA", g + 1, 0),
-                    None => Location::segment("PID", 1, pid_position(message)),
-                };
-                let rejects = match group {
-                    Some(_) => Rejects::Group("ORDER".to_owned()),
-                    None => Rejects::Message,
-                };
-                problems.push(Problem::error(
-                    ErrorCode::ApplicationInternalError,
-                    Some(location),
-                    rejects,
-                    format!("the registry refused this record: {message_en}"),
-                ));
-            }
-        }
-    }
-    Ok((problems, stored))
 }
 
 /// Processes a logged message again (`partners::replay`) inside the caller's
@@ -983,39 +839,32 @@ pub(crate) async fn reprocess(
         .await?;
         return Ok((answer, id));
     }
-    let control_id = message.control_id().to_owned();
-    let raw_hash = sha256(raw);
-    let (problems, stored) = apply_message(conn, partner, parsed).await?;
-    let ack_control = derived_id(
-        partner,
-        &format!("ack:{control_id}:{raw_hash}:replay:{original}:{}", now_ms()),
-    )
-    .simple()
-    .to_string();
-    let trigger = message.message_type().trigger;
-    let ack = build_ack(
-        &ack_header(message, &ack_control[..20]),
-        &trigger,
-        &control_id,
-        &problems,
-    )
-    .encode();
-    let answer = Answer {
-        control_id,
-        code: ack_code(&problems),
-        ack,
-        replayed: false,
-        stored,
+    let job = Incoming::new(partner, parsed.clone(), raw.to_owned());
+    let (problems, stored) = match &job.prepared.work {
+        Work::Update(plan) => hl7_apply::apply(
+            conn,
+            &[hl7_apply::Job {
+                partner,
+                message,
+                plan,
+            }],
+        )
+        .await?
+        .pop()
+        .unwrap_or_default(),
+        Work::Answered(problems) => (problems.clone(), 0),
+        Work::Query => (Vec::new(), 0),
     };
-    let listed: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    let seed = format!("{}:replay:{original}:{}", ack_seed(&job), now_ms());
+    let answer = answer_of(&job, &problems, stored, &seed);
     let id = log_answer(
         conn,
         partner,
         message,
-        &raw_hash,
+        &job.prepared.raw_hash,
         raw,
         &answer,
-        &listed.join("\n"),
+        &listed(&problems),
         Some(original),
     )
     .await?;
@@ -1053,116 +902,4 @@ pub(crate) async fn log_answer(
     .bind(replay_of)
     .fetch_one(conn)
     .await
-}
-
-fn pid_position(message: &Message) -> usize {
-    message
-        .segments
-        .iter()
-        .position(|s| s.name == "PID")
-        .map_or(0, |i| i + 1)
-}
-
-/// What the partner identifies the patient by: its first PID-3 identifier
-/// (else names and birth date).
-fn patient_key(update: &ImmunizationUpdate) -> String {
-    update.patient.identifiers.first().map_or_else(
-        || {
-            let d = &update.patient.details;
-            format!(
-                "name:{}|{}|{}",
-                d.last_name,
-                d.first_name,
-                d.birth_date.map(|b| b.to_string()).unwrap_or_default()
-            )
-        },
-        |id| format!("id:{}:{}:{}", id.kind.code(), id.assigning_authority, id.id),
-    )
-}
-
-/// A dose's id: from the partner's filler order id (ORC-3), else from the
-/// patient, the vaccine, the date and the group's place in the message.
-fn dose_id(
-    partner: Uuid,
-    patient: Uuid,
-    dose: &salal_hl7::model::VaccinationGroup,
-    index: usize,
-) -> Uuid {
-    let filler = dose.filler_order_id.id.trim();
-    if filler.is_empty() || filler == "9999" {
-        let date = dose.event.date.map(|d| d.to_string()).unwrap_or_default();
-        derived_id(
-            partner,
-            &format!("dose:{patient}:{}:{date}:{index}", dose.event.cvx),
-        )
-    } else {
-        derived_id(partner, &format!("order:{filler}"))
-    }
-}
-
-/// The patient fields of the message, as the wire names them (empty ones left out).
-fn wire_patient_fields(update: &ImmunizationUpdate) -> Fields {
-    let consents = update
-        .patient
-        .preferences
-        .as_ref()
-        .map(|p| p.consents())
-        .and_then(|(registry, _)| registry)
-        .map(|registry| Consents {
-            registry,
-            ..Consents::default()
-        });
-    let mut fields = salal_sync::fields::patient_fields(
-        &update.patient.details,
-        &consents.clone().unwrap_or_default(),
-    );
-    if consents.is_none() {
-        fields.remove("registry_participation");
-    }
-    fields.remove("mailings");
-    fields.into_iter().filter(|(_, v)| !is_empty(v)).collect()
-}
-
-/// A change whose op id is derived from its content (a resend is a duplicate).
-fn change(
-    partner: Uuid,
-    entity: Entity,
-    id: Uuid,
-    kind: ChangeKind,
-    hlc: Stamp,
-    fields: Fields,
-) -> Change {
-    let content = format!(
-        "op:{}:{id}:{}:{}",
-        entity.code(),
-        kind.code(),
-        Value::Object(fields.clone())
-    );
-    Change {
-        op_id: derived_id(partner, &content),
-        entity,
-        id,
-        hlc,
-        kind,
-        fields,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn groups_follow_orc_and_rxa() {
-        let text = "MSH|^~\\&|A|B|C|D|20250101||VXU^V04^VXU_V04|1|P|2.5.1\r\
-                    PID|1||X^^^A^MR\rORC|RE||1\rRXA|0|1|20250101||08^HepB^CVX|999\r\
-                    RXR|C28161\rORC|RE||2\rRXA|0|1|20250101||08^HepB^CVX|999\r\
-                    RXA|0|1|20250101||08^HepB^CVX|999\r";
-        let message = salal_hl7::parse_str(text).message;
-        assert_eq!(group_of_position(&message, 2), None);
-        assert_eq!(group_of_position(&message, 4), Some(0));
-        assert_eq!(group_of_position(&message, 5), Some(0));
-        assert_eq!(group_of_position(&message, 6), Some(1));
-        assert_eq!(group_of_position(&message, 8), Some(2));
-    }
 }

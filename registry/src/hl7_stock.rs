@@ -4,7 +4,7 @@
 //! registry: the ledger of `stock_txn` records its computers synced. When a
 //! VXU from that partner reports a dose given here and now (RXA-9 `00`) that
 //! names a lot (RXA-15, with the vaccine RXA-5 and the manufacturer RXA-17),
-//! [`administered`] finds the lot in the organization's ledger and appends an
+//! [`Book::take`] finds the lot in the organization's ledger and appends an
 //! `administered` transaction of −1 for it, applied through the same
 //! `push::apply` as the dose itself, so the organization's computers pull it
 //! like one of their own. Its id is derived from the dose's id (itself derived
@@ -53,18 +53,13 @@ enum Unmatched {
     NoneLeft { balance: i64 },
 }
 
-/// The stock transactions the new administered doses take (to apply with
-/// them), the ORDER group each belongs to, and a warning for every lot that
-/// matched nothing. `new_doses` are (group index, dose id) of the doses this
-/// message creates.
-pub(crate) async fn administered(
-    conn: &mut PgConnection,
-    partner: Uuid,
+/// The new doses (of `new_doses`: group index, dose id) that take stock:
+/// administered here, dated, naming a lot, not refused or not given.
+pub(crate) fn wanted(
     update: &ImmunizationUpdate,
     new_doses: &[(usize, Uuid)],
-    hlc: Stamp,
-) -> Result<(Vec<Change>, Vec<usize>, Vec<Problem>), sqlx_core::Error> {
-    let wanted: Vec<(usize, Uuid)> = new_doses
+) -> Vec<(usize, Uuid)> {
+    new_doses
         .iter()
         .copied()
         .filter(|(group, _)| {
@@ -75,81 +70,135 @@ pub(crate) async fn administered(
                     && !matches!(d.completion_status.trim(), "RE" | "NA")
             })
         })
-        .collect();
-    if wanted.is_empty() {
-        return Ok((Vec::new(), Vec::new(), Vec::new()));
-    }
-    let lots: Vec<String> = wanted
-        .iter()
-        .filter_map(|(g, _)| update.doses.get(*g))
-        .map(|d| d.event.lot_number.trim().to_uppercase())
-        .collect();
-    let held = held_lots(conn, partner, &lots).await?;
-    if held.is_empty() && !keeps_stock(conn, partner).await? {
-        // An EHR or pharmacy that keeps no stock at the registry: nothing to
-        // take, and nothing to warn about on every dose.
-        return Ok((Vec::new(), Vec::new(), Vec::new()));
-    }
-    let existing = existing_txns(
-        conn,
-        &wanted
+        .collect()
+}
+
+/// One organization's stock as a group of messages sees it: the lots they
+/// name, with balances kept as each dose takes one, so a later message of
+/// the group sees what an earlier one took.
+#[derive(Debug)]
+pub(crate) struct Book {
+    partner: Uuid,
+    keeps_stock: bool,
+    held: Vec<Held>,
+    existing: std::collections::HashSet<Uuid>,
+}
+
+impl Book {
+    /// Loads the stock the `wanted` doses of these messages could take
+    /// (each message's update, with its [`wanted`] doses).
+    pub(crate) async fn load(
+        conn: &mut PgConnection,
+        partner: Uuid,
+        wanted: &[(&ImmunizationUpdate, &[(usize, Uuid)])],
+    ) -> Result<Book, sqlx_core::Error> {
+        let lots: Vec<String> = wanted
             .iter()
-            .map(|(_, dose)| txn_id(partner, *dose))
-            .collect::<Vec<_>>(),
-    )
-    .await?;
-    let mut changes = Vec::new();
-    let mut groups = Vec::new();
-    let mut problems = Vec::new();
-    for (group, dose_id) in wanted {
-        let Some(dose) = update.doses.get(group) else {
-            continue;
+            .flat_map(|(update, doses)| {
+                doses
+                    .iter()
+                    .filter_map(|(g, _)| update.doses.get(*g))
+                    .map(|d| d.event.lot_number.trim().to_uppercase())
+            })
+            .collect::<std::collections::HashSet<_>>()
+            .into_iter()
+            .collect();
+        let held = held_lots(conn, partner, &lots).await?;
+        // An EHR or pharmacy that keeps no stock at the registry has nothing
+        // to take, and nothing to be warned about on every dose.
+        let keeps_stock = !held.is_empty() || keeps_stock(conn, partner).await?;
+        let existing = if keeps_stock {
+            let ids: Vec<Uuid> = wanted
+                .iter()
+                .flat_map(|(_, doses)| doses.iter().map(|(_, dose)| txn_id(partner, *dose)))
+                .collect();
+            existing_txns(conn, &ids).await?
+        } else {
+            std::collections::HashSet::new()
         };
-        let id = txn_id(partner, dose_id);
-        if existing.contains(&id) {
-            continue;
-        }
-        let event = &dose.event;
-        let lot_number = event.lot_number.trim().to_uppercase();
-        let Some(date) = event.date else {
-            continue;
-        };
-        match choose(&held, &lot_number, event, date) {
-            Ok(lot) => {
-                let txn = StockTxn {
-                    id,
-                    lot: lot.lot.clone(),
-                    cvx: lot.cvx.clone(),
-                    mvx: lot.mvx.clone(),
-                    unit: lot.unit.clone(),
-                    kind: TxnKind::Administered,
-                    quantity: -1,
-                    date,
-                    reason: String::new(),
-                    expected: None,
-                    counted: None,
-                    event_id: Some(dose_id),
-                    order_id: None,
-                    pair_id: None,
-                    counterparty: String::new(),
-                    note: "reported by HL7 (VXU)".to_owned(),
-                    recorded_by: format!("hl7:{partner}"),
-                };
-                let fields = stock_txn_fields(&txn);
-                changes.push(Change {
-                    op_id: derived_id(partner, &format!("op:stock_txn:{id}:create")),
-                    entity: Entity::StockTxn,
-                    id,
-                    hlc,
-                    kind: ChangeKind::Create,
-                    fields,
-                });
-                groups.push(group);
-            }
-            Err(why) => problems.push(warning(group, &event.lot_number, event, &why)),
-        }
+        Ok(Book {
+            partner,
+            keeps_stock,
+            held,
+            existing,
+        })
     }
-    Ok((changes, groups, problems))
+
+    /// The stock transactions one message's `wanted` doses take (to apply
+    /// with them), the ORDER group each belongs to, and a warning for every
+    /// lot that matched nothing.
+    pub(crate) fn take(
+        &mut self,
+        update: &ImmunizationUpdate,
+        wanted: &[(usize, Uuid)],
+        hlc: Stamp,
+    ) -> (Vec<Change>, Vec<usize>, Vec<Problem>) {
+        let mut changes = Vec::new();
+        let mut groups = Vec::new();
+        let mut problems = Vec::new();
+        if !self.keeps_stock {
+            return (changes, groups, problems);
+        }
+        let partner = self.partner;
+        for &(group, dose_id) in wanted {
+            let Some(dose) = update.doses.get(group) else {
+                continue;
+            };
+            let id = txn_id(partner, dose_id);
+            if !self.existing.insert(id) {
+                continue;
+            }
+            let event = &dose.event;
+            let lot_number = event.lot_number.trim().to_uppercase();
+            let Some(date) = event.date else {
+                continue;
+            };
+            let lot = match choose(&self.held, &lot_number, event, date) {
+                Ok(lot) => lot.clone(),
+                Err(why) => {
+                    problems.push(warning(group, &event.lot_number, event, &why));
+                    continue;
+                }
+            };
+            if let Some(held) = self
+                .held
+                .iter_mut()
+                .find(|h| h.lot == lot.lot && h.unit == lot.unit)
+            {
+                held.balance -= 1;
+            }
+            let txn = StockTxn {
+                id,
+                lot: lot.lot,
+                cvx: lot.cvx,
+                mvx: lot.mvx,
+                unit: lot.unit,
+                kind: TxnKind::Administered,
+                quantity: -1,
+                date,
+                reason: String::new(),
+                expected: None,
+                counted: None,
+                event_id: Some(dose_id),
+                order_id: None,
+                pair_id: None,
+                counterparty: String::new(),
+                note: "reported by HL7 (VXU)".to_owned(),
+                recorded_by: format!("hl7:{partner}"),
+            };
+            let fields = stock_txn_fields(&txn);
+            changes.push(Change {
+                op_id: derived_id(partner, &format!("op:stock_txn:{id}:create")),
+                entity: Entity::StockTxn,
+                id,
+                hlc,
+                kind: ChangeKind::Create,
+                fields,
+            });
+            groups.push(group);
+        }
+        (changes, groups, problems)
+    }
 }
 
 /// A warning for a stock transaction the registry refused (the dose stands).

@@ -31,6 +31,7 @@ pub mod dedup;
 pub mod enroll;
 pub mod error;
 pub mod export;
+pub mod hl7_apply;
 pub mod hl7_check;
 pub mod hl7_http;
 pub mod hl7_in;

@@ -146,8 +146,10 @@ async fn load_patients(
                          AND m.fields ? 'medical_record_number'),
                      '[]'::jsonb)) AS fields
          FROM records r
-         LEFT JOIN private_fields pf
-           ON pf.entity = 'patient' AND pf.record_id = r.id AND pf.org_id = r.owner_org
+         LEFT JOIN LATERAL (
+             SELECT fields FROM private_fields
+             WHERE entity = 'patient' AND record_id = r.id AND org_id = r.owner_org
+         ) pf ON true
          WHERE r.entity = 'patient' AND r.id = ANY($1)",
     )
     .bind(ids.to_vec())
@@ -180,12 +182,53 @@ fn identifier_key(key: &str) -> bool {
         .any(|prefix| key.starts_with(prefix))
 }
 
-/// The patients sharing each of `keys` (blocking keys), and their records.
-/// Each key reads at most one record past its cap ([`MAX_BLOCK`]), so a
-/// common key costs as little as a rare one.
+/// Candidates already read in this transaction: the patients sharing each
+/// blocking key looked up, and their fields. A round of HL7 messages looks
+/// its probes' candidates up once ([`find_matches_cached`]) and the push's
+/// matching of the records it creates ([`match_new_patients_cached`]) reuses
+/// them, reading only keys and records it lacks. Whoever writes a patient
+/// record forgets it here first ([`CandidateCache::forget`]), so what is
+/// kept is always what the database holds.
+#[derive(Debug, Default)]
+pub struct CandidateCache {
+    /// Every key looked up, with the patients it named (capped as read).
+    by_key: HashMap<String, Vec<Uuid>>,
+    /// The fields of patients read (the owner's private fields laid over).
+    known: HashMap<Uuid, serde_json::Map<String, Value>>,
+}
+
+impl CandidateCache {
+    /// Forgets `ids` (their records are about to change, or changed).
+    pub fn forget(&mut self, ids: &[Uuid]) {
+        if ids.is_empty() {
+            return;
+        }
+        let gone: HashSet<&Uuid> = ids.iter().collect();
+        for id in ids {
+            self.known.remove(id);
+        }
+        for patients in self.by_key.values_mut() {
+            patients.retain(|p| !gone.contains(p));
+        }
+    }
+
+    /// Records that `id` now has `keys` (a key never looked up stays unknown).
+    fn add_keys(&mut self, id: Uuid, keys: &[String]) {
+        for key in keys {
+            if let Some(patients) = self.by_key.get_mut(key) {
+                patients.push(id);
+            }
+        }
+    }
+}
+
+/// The patients sharing each of `keys` (blocking keys), and their records,
+/// read through `cache`. Each key reads at most one record past its cap
+/// ([`MAX_BLOCK`]), so a common key costs as little as a rare one.
 async fn candidates_by_key(
     conn: &mut PgConnection,
     keys: Vec<String>,
+    cache: &mut CandidateCache,
 ) -> Result<
     (
         HashMap<String, Vec<Uuid>>,
@@ -193,37 +236,57 @@ async fn candidates_by_key(
     ),
     MatchError,
 > {
-    let rows = query(
-        "SELECT k.key, m.patient_id FROM unnest($1::text[]) AS k(key)
-         CROSS JOIN LATERAL (
-             SELECT patient_id FROM match_keys
-             WHERE key = k.key
-             LIMIT CASE WHEN k.key ~ '^(id|bc|mrn|ph):' THEN $3 ELSE $2 END
-         ) m",
-    )
-    .bind(keys)
-    .bind(MAX_BLOCK + 1)
-    .bind(MAX_IDENTIFIER_BLOCK)
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut by_key: HashMap<String, Vec<Uuid>> = HashMap::new();
-    for row in rows {
-        by_key
-            .entry(row.try_get("key")?)
-            .or_default()
-            .push(row.try_get("patient_id")?);
+    let missing: Vec<String> = keys
+        .iter()
+        .filter(|k| !cache.by_key.contains_key(*k))
+        .cloned()
+        .collect();
+    if !missing.is_empty() {
+        let rows = query(
+            "SELECT k.key, m.patient_id FROM unnest($1::text[]) AS k(key)
+             CROSS JOIN LATERAL (
+                 SELECT patient_id FROM match_keys
+                 WHERE key = k.key
+                 LIMIT CASE WHEN k.key ~ '^(id|bc|mrn|ph):' THEN $3 ELSE $2 END
+             ) m",
+        )
+        .bind(&missing)
+        .bind(MAX_BLOCK + 1)
+        .bind(MAX_IDENTIFIER_BLOCK)
+        .fetch_all(&mut *conn)
+        .await?;
+        for key in missing {
+            cache.by_key.entry(key).or_default();
+        }
+        for row in rows {
+            cache
+                .by_key
+                .entry(row.try_get("key")?)
+                .or_default()
+                .push(row.try_get("patient_id")?);
+        }
     }
+    let mut by_key: HashMap<String, Vec<Uuid>> = keys
+        .into_iter()
+        .filter_map(|k| {
+            let ids = cache.by_key.get(&k)?.clone();
+            (!ids.is_empty()).then_some((k, ids))
+        })
+        .collect();
     by_key.retain(|key, ids| {
         identifier_key(key) || i64::try_from(ids.len()).is_ok_and(|n| n <= MAX_BLOCK)
     });
-    let ids: Vec<Uuid> = by_key
-        .values()
-        .flatten()
+    let ids: HashSet<Uuid> = by_key.values().flatten().copied().collect();
+    let unread: Vec<Uuid> = ids
+        .iter()
+        .filter(|id| !cache.known.contains_key(*id))
         .copied()
-        .collect::<HashSet<_>>()
-        .into_iter()
         .collect();
-    let known = load_patients(conn, &ids).await?;
+    cache.known.extend(load_patients(conn, &unread).await?);
+    let known = ids
+        .into_iter()
+        .filter_map(|id| Some((id, cache.known.get(&id)?.clone())))
+        .collect();
     Ok((by_key, known))
 }
 
@@ -235,6 +298,31 @@ pub async fn match_new_patients(
     created: &[Uuid],
     updated: &[Uuid],
 ) -> Result<Matched, MatchError> {
+    match_new_patients_cached(conn, created, updated, &mut CandidateCache::default()).await
+}
+
+/// [`match_new_patients`] reading candidates through `cache`, which must not
+/// hold `created` or `updated` (forget them before writing them). What the
+/// matching merges is forgotten again.
+pub async fn match_new_patients_cached(
+    conn: &mut PgConnection,
+    created: &[Uuid],
+    updated: &[Uuid],
+    cache: &mut CandidateCache,
+) -> Result<Matched, MatchError> {
+    let matched = match_new_inner(conn, created, updated, cache).await?;
+    cache.forget(&matched.survivors);
+    cache.forget(created);
+    Ok(matched)
+}
+
+async fn match_new_inner(
+    conn: &mut PgConnection,
+    created: &[Uuid],
+    updated: &[Uuid],
+    cache: &mut CandidateCache,
+) -> Result<Matched, MatchError> {
+    cache.forget(created);
     let mut matched = Matched::default();
     if created.is_empty() && updated.is_empty() {
         return Ok(matched);
@@ -252,13 +340,13 @@ pub async fn match_new_patients(
             .execute(&mut *conn)
             .await?;
         let mut keys = Vec::new();
+        cache.forget(&keep);
         for id in keep {
             if let Some(fields) = records.get(&id) {
-                keys.extend(
-                    blocking_keys(&match_record(id, fields))
-                        .into_iter()
-                        .map(|k| (k, id)),
-                );
+                let own = blocking_keys(&match_record(id, fields));
+                cache.add_keys(id, &own);
+                cache.known.insert(id, fields.clone());
+                keys.extend(own.into_iter().map(|k| (k, id)));
             }
         }
         insert_keys(conn, &keys).await?;
@@ -280,7 +368,7 @@ pub async fn match_new_patients(
         .into_iter()
         .collect();
     // Candidates already here, by key.
-    let (mut by_key, mut known) = candidates_by_key(conn, all_keys).await?;
+    let (mut by_key, mut known) = candidates_by_key(conn, all_keys, cache).await?;
     let distinct = distinct_pairs(conn, created).await?;
 
     let mut keys_to_add: Vec<(String, Uuid)> = Vec::new();
@@ -365,7 +453,6 @@ pub async fn find_matches(
     records: &[MatchRecord],
     identifiers_only: bool,
 ) -> Result<Vec<Option<(Uuid, Decision)>>, MatchError> {
-    let matcher = matcher()?;
     let identifier = |key: &String| {
         !identifiers_only
             || key.starts_with("id:")
@@ -376,6 +463,27 @@ pub async fn find_matches(
         .iter()
         .map(|r| blocking_keys(r).into_iter().filter(identifier).collect())
         .collect();
+    find_matches_keyed(conn, records, &keys).await
+}
+
+/// [`find_matches`] for records whose blocking keys are already known
+/// (`keys[i]` are `records[i]`'s, as `salal_matching::blocking_keys` makes them).
+pub async fn find_matches_keyed(
+    conn: &mut PgConnection,
+    records: &[MatchRecord],
+    keys: &[Vec<String>],
+) -> Result<Vec<Option<(Uuid, Decision)>>, MatchError> {
+    find_matches_cached(conn, records, keys, &mut CandidateCache::default()).await
+}
+
+/// [`find_matches_keyed`] reading candidates through `cache`.
+pub async fn find_matches_cached(
+    conn: &mut PgConnection,
+    records: &[MatchRecord],
+    keys: &[Vec<String>],
+    cache: &mut CandidateCache,
+) -> Result<Vec<Option<(Uuid, Decision)>>, MatchError> {
+    let matcher = matcher()?;
     let all_keys: Vec<String> = keys
         .iter()
         .flatten()
@@ -386,9 +494,9 @@ pub async fn find_matches(
     if all_keys.is_empty() {
         return Ok(vec![None; records.len()]);
     }
-    let (by_key, known) = candidates_by_key(conn, all_keys).await?;
+    let (by_key, known) = candidates_by_key(conn, all_keys, cache).await?;
     let mut out = Vec::with_capacity(records.len());
-    for (record, keys) in records.iter().zip(&keys) {
+    for (record, keys) in records.iter().zip(keys) {
         let mut candidates: Vec<Uuid> = keys
             .iter()
             .filter_map(|k| by_key.get(k))
@@ -456,7 +564,7 @@ pub async fn candidates(
             list: Vec::new(),
         });
     }
-    let (by_key, mut known) = candidates_by_key(conn, keys).await?;
+    let (by_key, mut known) = candidates_by_key(conn, keys, &mut CandidateCache::default()).await?;
     let mut ids: Vec<Uuid> = by_key
         .values()
         .flatten()

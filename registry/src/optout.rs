@@ -92,23 +92,29 @@ pub async fn forget_data(
     let minimal: Vec<String> = MINIMAL_FIELDS.iter().map(|f| (*f).to_owned()).collect();
     query(
         "DELETE FROM field_history WHERE entity = 'dose' AND record_id IN
-            (SELECT id FROM records WHERE entity = 'dose' AND patient_id = ANY($1))",
+            (SELECT r.id FROM unnest($1::uuid[]) AS k(id)
+             JOIN records r ON r.patient_id = k.id AND r.entity = 'dose')",
     )
     .bind(patients.to_vec())
     .execute(&mut *conn)
     .await?;
     query(
         "DELETE FROM private_fields WHERE entity = 'dose' AND record_id IN
-            (SELECT id FROM records WHERE entity = 'dose' AND patient_id = ANY($1))",
+            (SELECT r.id FROM unnest($1::uuid[]) AS k(id)
+             JOIN records r ON r.patient_id = k.id AND r.entity = 'dose')",
     )
     .bind(patients.to_vec())
     .execute(&mut *conn)
     .await?;
-    let doses = query("DELETE FROM records WHERE entity = 'dose' AND patient_id = ANY($1)")
-        .bind(patients.to_vec())
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
+    // Joined on the ids, so each patient is looked up in `records_patient`.
+    let doses = query(
+        "DELETE FROM records r USING unnest($1::uuid[]) AS k(id)
+         WHERE r.patient_id = k.id AND r.entity = 'dose'",
+    )
+    .bind(patients.to_vec())
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
     // The records merged into them (other clinics' registrations of the same
     // child) keep no more than the survivor, and carry its decline, so the
     // clinics holding them are told too.

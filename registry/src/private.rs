@@ -95,10 +95,14 @@ pub async fn load(
         return Ok(HashMap::new());
     }
     let rows = query(
-        "SELECT p.entity, p.record_id, p.fields, p.stamps FROM private_fields p
-         JOIN unnest($1::text[], $2::uuid[]) AS k(entity, id)
-           ON p.entity = k.entity AND p.record_id = k.id
-         WHERE p.org_id = $3",
+        // LATERAL: one primary-key lookup per record, whatever the
+        // statistics say (a hash join would read every private row).
+        "SELECT p.entity, p.record_id, p.fields, p.stamps
+         FROM unnest($1::text[], $2::uuid[]) AS k(entity, id)
+         CROSS JOIN LATERAL (
+             SELECT entity, record_id, fields, stamps FROM private_fields
+             WHERE entity = k.entity AND record_id = k.id AND org_id = $3
+         ) p",
     )
     .bind(entities)
     .bind(ids)

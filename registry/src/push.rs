@@ -10,6 +10,7 @@
 
 use crate::auth::Device;
 use crate::error::ApiError;
+use crate::matching::CandidateCache;
 use crate::optout;
 use crate::private;
 use crate::records::{lock_seq, now_ms, row_doc, stamps_json};
@@ -107,6 +108,17 @@ pub(crate) async fn apply(
     conn: &mut PgConnection,
     device: Device,
     changes: &[Change],
+) -> Result<Applied, ApiError> {
+    apply_cached(conn, device, changes, &mut CandidateCache::default()).await
+}
+
+/// [`apply`] whose matching of the patients it creates reads candidates
+/// through `cache` (the caller's own lookups in this transaction).
+pub(crate) async fn apply_cached(
+    conn: &mut PgConnection,
+    device: Device,
+    changes: &[Change],
+    cache: &mut CandidateCache,
 ) -> Result<Applied, ApiError> {
     let now = now_ms();
     let remapped = to_survivors(&mut *conn, changes).await?;
@@ -253,10 +265,12 @@ pub(crate) async fn apply(
             .await?;
         }
     }
-    let matched = crate::matching::match_new_patients(
+    cache.forget(&writes.opted_out);
+    let matched = crate::matching::match_new_patients_cached(
         &mut *conn,
         &writes.new_patients,
         &writes.changed_patients,
+        cache,
     )
     .await
     .map_err(|e| {
@@ -552,7 +566,11 @@ async fn relationships(
     }
     let ids: Vec<Uuid> = patients.into_iter().collect();
     let rows: Vec<Uuid> = sqlx_core::query_scalar::query_scalar(
-        "SELECT patient_id FROM patient_orgs WHERE org_id = $1 AND patient_id = ANY($2)",
+        // A join on the ids, so each is one primary-key lookup: with
+        // `patient_id = ANY` the planner reads every patient of the
+        // organization through `patient_orgs_org`.
+        "SELECT p.patient_id FROM unnest($2::uuid[]) AS k(id)
+         JOIN patient_orgs p ON p.patient_id = k.id AND p.org_id = $1",
     )
     .bind(org)
     .bind(ids)

@@ -177,3 +177,31 @@ pub fn derived_id(namespace: Uuid, name: &str) -> Uuid {
     }
     uuid::Builder::from_sha1_bytes(bytes).into_uuid()
 }
+
+/// A change from a feed (a partner, the birth-record feed) whose op id is
+/// derived from `namespace` and the change's content: the same change sent
+/// again is a duplicate, never applied twice.
+#[must_use]
+pub fn derived_change(
+    namespace: Uuid,
+    entity: salal_sync::wire::Entity,
+    id: Uuid,
+    kind: salal_sync::wire::ChangeKind,
+    hlc: salal_core::hlc::Stamp,
+    fields: salal_sync::wire::Fields,
+) -> salal_sync::wire::Change {
+    let content = format!(
+        "op:{}:{id}:{}:{}",
+        entity.code(),
+        kind.code(),
+        serde_json::Value::Object(fields.clone())
+    );
+    salal_sync::wire::Change {
+        op_id: derived_id(namespace, &content),
+        entity,
+        id,
+        hlc,
+        kind,
+        fields,
+    }
+}

@@ -11,20 +11,6 @@ use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn samples() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/hl7/samples")
-}
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-}
-
-fn stdout(out: &std::process::Output) -> String {
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
-
 fn check(files: &[&Path]) -> std::process::Output {
     Command::new(BIN)
         .args(["hl7", "check"])
@@ -101,20 +87,6 @@ fn hl7_check_reads_every_sample_without_a_crash() {
     assert_eq!(total, files.len(), "{text}");
 }
 
-fn import(registry: &Registry, file: &Path) -> (i32, String) {
-    let out = registry.cli(&["birth-feed", "import", file.to_str().unwrap()]);
-    assert!(
-        out.status.code().is_some_and(|c| c <= 1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.code().unwrap(), stdout(&out))
-}
-
-fn count(registry: &Registry, sql: &str) -> i64 {
-    sql_i64(&registry.database_url, sql)
-}
-
 #[test]
 fn birth_feed_adds_twins_matches_certificates_and_imports_once() {
     let registry = Registry::start();
@@ -152,10 +124,8 @@ fn birth_feed_adds_twins_matches_certificates_and_imports_once() {
     );
     assert!(lines[2].starts_with("row 7: sex 'Q'"), "{text}");
 
-    let patients = "SELECT count(*) FROM records WHERE entity = 'patient'";
-    let doses = "SELECT count(*) FROM records WHERE entity = 'dose'";
-    assert_eq!(count(&registry, patients), 4);
-    assert_eq!(count(&registry, doses), 3);
+    assert_eq!(count(&registry, PATIENTS), 4);
+    assert_eq!(count(&registry, DOSES), 3);
     // The twins are two records; the known child got her dose on her record.
     assert_eq!(
         count(
@@ -183,40 +153,17 @@ fn birth_feed_adds_twins_matches_certificates_and_imports_once() {
         Some("birth-feed: 0 added, 4 matched, 0 for review, 3 errors"),
         "{again}"
     );
-    assert_eq!(count(&registry, patients), 4);
-    assert_eq!(count(&registry, doses), 3);
+    assert_eq!(count(&registry, PATIENTS), 4);
+    assert_eq!(count(&registry, DOSES), 3);
     assert_eq!(count(&registry, "SELECT max(seq) FROM records"), seq_before);
 }
 
+/// `partner add` of Valley EHR: its id (a UUID; the credential is long).
 fn partner(registry: &Registry) -> String {
-    let out = registry.cli(&["partner", "add", "--name", "Valley EHR"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = stdout(&out);
-    let mut lines = text.lines();
-    let id = lines.next().unwrap().to_owned();
+    let (id, secret) = add_partner(registry, "Valley EHR");
     uuid::Uuid::try_parse(&id).unwrap();
-    assert!(lines.next().is_some_and(|secret| secret.len() >= 32));
+    assert!(secret.len() >= 32);
     id
-}
-
-fn submit(registry: &Registry, partner: &str, file: &Path) -> (i32, String) {
-    let out = registry.cli(&[
-        "hl7",
-        "submit",
-        file.to_str().unwrap(),
-        "--partner",
-        partner,
-    ]);
-    assert!(
-        out.status.code().is_some_and(|c| c <= 1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.code().unwrap(), stdout(&out))
 }
 
 #[test]
@@ -224,7 +171,7 @@ fn vxu_creates_the_patient_and_doses_once() {
     let registry = Registry::start();
     let partner = partner(&registry);
     let file = samples().join("vxu_nist2014_iz019_multiple_doses.hl7");
-    let (_, text) = submit(&registry, &partner, &file);
+    let (_, text) = submit_file(&registry, &partner, &file);
     assert!(
         text.contains("MSA|AA|") || text.contains("MSA|AE|"),
         "{text}"
@@ -236,21 +183,19 @@ fn vxu_creates_the_patient_and_doses_once() {
             .starts_with("hl7 submit: 1 messages, "),
         "{text}"
     );
-    let patients = "SELECT count(*) FROM records WHERE entity = 'patient'";
-    let doses = "SELECT count(*) FROM records WHERE entity = 'dose'";
-    assert_eq!(count(&registry, patients), 1);
-    let n_doses = count(&registry, doses);
+    assert_eq!(count(&registry, PATIENTS), 1);
+    let n_doses = count(&registry, DOSES);
     assert!(n_doses >= 2, "{n_doses} doses\n{text}");
     let seq = count(&registry, "SELECT max(seq) FROM records");
 
     // The same file again: the same ACK, nothing new.
-    let (_, again) = submit(&registry, &partner, &file);
+    let (_, again) = submit_file(&registry, &partner, &file);
     assert_eq!(
         again.lines().find(|l| l.starts_with("MSA")),
         text.lines().find(|l| l.starts_with("MSA"))
     );
-    assert_eq!(count(&registry, patients), 1);
-    assert_eq!(count(&registry, doses), n_doses);
+    assert_eq!(count(&registry, PATIENTS), 1);
+    assert_eq!(count(&registry, DOSES), n_doses);
     assert_eq!(count(&registry, "SELECT max(seq) FROM records"), seq);
     // Under a new control id: still nothing new (ids come from the sender's ids).
     let original = std::fs::read_to_string(&file).unwrap();
@@ -265,9 +210,9 @@ fn vxu_creates_the_patient_and_doses_once() {
     let temp = tempfile::tempdir().unwrap();
     let renamed = temp.path().join("again.hl7");
     std::fs::write(&renamed, original.replacen(&control, "RESENT-1", 1)).unwrap();
-    submit(&registry, &partner, &renamed);
-    assert_eq!(count(&registry, patients), 1);
-    assert_eq!(count(&registry, doses), n_doses);
+    submit_file(&registry, &partner, &renamed);
+    assert_eq!(count(&registry, PATIENTS), 1);
+    assert_eq!(count(&registry, DOSES), n_doses);
     assert_eq!(count(&registry, "SELECT count(*) FROM hl7_messages"), 3);
 
     // RXA-21 D deletes the dose the partner sent under that ORC-3.
@@ -288,7 +233,7 @@ fn vxu_creates_the_patient_and_doses_once() {
         .join("\r");
     let delete_file = temp.path().join("delete.hl7");
     std::fs::write(&delete_file, deleted).unwrap();
-    let (_, text) = submit(&registry, &partner, &delete_file);
+    let (_, text) = submit_file(&registry, &partner, &delete_file);
     assert!(
         count(
             &registry,
@@ -296,7 +241,7 @@ fn vxu_creates_the_patient_and_doses_once() {
         ) >= 1,
         "{text}"
     );
-    assert_eq!(count(&registry, doses), n_doses);
+    assert_eq!(count(&registry, DOSES), n_doses);
 }
 
 #[test]
@@ -304,42 +249,9 @@ fn an_opted_out_patients_vxu_gets_ae_and_nothing_is_stored() {
     let registry = Registry::start();
     let partner = partner(&registry);
     let file = samples().join("vxu_nist2014_iz001_admin_child.hl7");
-    submit(&registry, &partner, &file);
-    let patient: String = {
-        let url = registry.database_url.clone();
-        runtime().block_on(async move {
-            use sqlx_core::connection::Connection;
-            let mut conn = sqlx_postgres::PgConnection::connect(&url).await.unwrap();
-            let id: uuid::Uuid = sqlx_core::query_scalar::query_scalar(
-                "SELECT id FROM records WHERE entity = 'patient'",
-            )
-            .fetch_one(&mut conn)
-            .await
-            .unwrap();
-            id.to_string()
-        })
-    };
-    let out = registry.cli(&[
-        "patient",
-        "delete",
-        &patient,
-        "--reason",
-        "family declined",
-        "--by",
-        "tester",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(
-        count(
-            &registry,
-            "SELECT count(*) FROM records WHERE entity = 'dose'"
-        ),
-        0
-    );
+    submit_file(&registry, &partner, &file);
+    decline(&registry, &first_patient_id(&registry));
+    assert_eq!(count(&registry, DOSES), 0);
     let seq = count(&registry, "SELECT max(seq) FROM records");
 
     let original = std::fs::read_to_string(&file).unwrap();
@@ -350,23 +262,11 @@ fn an_opted_out_patients_vxu_gets_ae_and_nothing_is_stored() {
         original.replacen("NIST-IZ-001.00", "NIST-IZ-001.01", 1),
     )
     .unwrap();
-    let (code, text) = submit(&registry, &partner, &again);
+    let (code, text) = submit_file(&registry, &partner, &again);
     assert_eq!(code, 1, "{text}");
     assert!(text.contains("MSA|AE|NIST-IZ-001.01"), "{text}");
     assert!(text.contains("declined registry participation"), "{text}");
-    assert_eq!(
-        count(
-            &registry,
-            "SELECT count(*) FROM records WHERE entity = 'dose'"
-        ),
-        0
-    );
-    assert_eq!(
-        count(
-            &registry,
-            "SELECT count(*) FROM records WHERE entity = 'patient'"
-        ),
-        1
-    );
+    assert_eq!(count(&registry, DOSES), 0);
+    assert_eq!(count(&registry, PATIENTS), 1);
     assert_eq!(count(&registry, "SELECT max(seq) FROM records"), seq);
 }

@@ -12,30 +12,10 @@ use common::*;
 use salal_forecast::{AdministeredDose, Engine, Gender, PatientInput, SupportingData};
 use salal_hl7::model::QueryResponse;
 use salal_hl7::{Outcome, check_parsed, parse_str, read_response};
-use salal_inventory::{LotKey, StockTxn, TxnKind};
-use salal_sync::inventory_fields::{StorageUnit, stock_txn_fields, storage_unit_fields};
+use salal_inventory::LotKey;
 use salal_sync::wire::{ChangeKind, Entity, PullRequest};
-use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
+use serde_json::json;
 use uuid::Uuid;
-
-fn samples() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/hl7/samples")
-}
-
-fn stdout(out: &std::process::Output) -> String {
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
-
-fn partner(registry: &Registry, name: &str) -> String {
-    let out = registry.cli(&["partner", "add", "--name", name]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout(&out).lines().next().unwrap().to_owned()
-}
 
 /// `hl7 submit` of `text` (segments separated by CR or newlines): exit code and output.
 fn submit_text(registry: &Registry, partner: &str, text: &str) -> (i32, String) {
@@ -43,22 +23,6 @@ fn submit_text(registry: &Registry, partner: &str, text: &str) -> (i32, String) 
     let file = temp.path().join("message.hl7");
     std::fs::write(&file, text.replace('\n', "\r")).unwrap();
     submit_file(registry, partner, &file)
-}
-
-fn submit_file(registry: &Registry, partner: &str, file: &Path) -> (i32, String) {
-    let out = registry.cli(&[
-        "hl7",
-        "submit",
-        file.to_str().unwrap(),
-        "--partner",
-        partner,
-    ]);
-    assert!(
-        out.status.code().is_some_and(|c| c <= 1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.code().unwrap(), stdout(&out))
 }
 
 /// The first message `hl7 submit` printed, CR-separated as it went out.
@@ -150,10 +114,6 @@ fn profile(message: &salal_hl7::Message) -> String {
         .unwrap_or_default()
 }
 
-fn count(registry: &Registry, sql: &str) -> i64 {
-    sql_i64(&registry.database_url, sql)
-}
-
 const QBP_HEAD: &str =
     "MSH|^~\\&|Valley EHR|VALLEY|SALAL|SALAL REGISTRY|20261203101500-0800||QBP^Q11^QBP_Q11";
 
@@ -174,7 +134,7 @@ fn qbp(control: &str, profile: &str, qpd: &str, limit: u32) -> String {
 #[test]
 fn z34_answers_one_match_candidates_nobody_and_too_many() {
     let registry = Registry::start();
-    let partner = partner(&registry, "Valley EHR");
+    let (partner, _) = add_partner(&registry, "Valley EHR");
     let (_, ack) = submit_file(
         &registry,
         &partner,
@@ -336,7 +296,7 @@ RXA|0|1|20250312||133^Pneumococcal conjugate PCV 13^CVX|0.5|mL^mL^UCUM||00^New i
 #[test]
 fn z44_answers_the_history_with_the_engines_evaluation_and_forecast() {
     let registry = Registry::start();
-    let partner = partner(&registry, "Valley EHR");
+    let (partner, _) = add_partner(&registry, "Valley EHR");
     let (_, ack) = submit_text(&registry, &partner, CHILD_VXU);
     assert!(ack.contains("MSA|AA|"), "{ack}");
     let (code, out) = submit_text(
@@ -477,7 +437,7 @@ fn z44_answers_the_history_with_the_engines_evaluation_and_forecast() {
 #[test]
 fn an_opted_out_patient_and_other_organizations_private_fields_are_never_disclosed() {
     let registry = Registry::start();
-    let partner = partner(&registry, "Valley EHR");
+    let (partner, _) = add_partner(&registry, "Valley EHR");
     // A clinic knows a child with its own phone, address and chart number.
     let clinic = registry.org("Clínica del Valle");
     let device = registry.device(clinic, 1);
@@ -523,13 +483,7 @@ fn an_opted_out_patient_and_other_organizations_private_fields_are_never_disclos
 
     // Vital records' private fields (the mother's first name, the address and
     // phone from the birth record) stay at the registry too.
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/birth_feed.psv");
-    let out = registry.cli(&["birth-feed", "import", fixture.to_str().unwrap()]);
-    assert!(
-        out.status.code().is_some_and(|c| c <= 1),
-        "{}",
-        stdout(&out)
-    );
+    import(&registry, &fixture("birth_feed.psv"));
     for query in [
         "WA-2025-000101^^^WA^BC|Quintero^Lucía^^^^^L||20250314|F",
         "|Quintero Paz^Lucía^^^^^L||20250314|F",
@@ -543,20 +497,7 @@ fn an_opted_out_patient_and_other_organizations_private_fields_are_never_disclos
     }
 
     // The family declines: the registry answers PD and discloses nothing.
-    let out = registry.cli(&[
-        "patient",
-        "delete",
-        &child.to_string(),
-        "--reason",
-        "family declined",
-        "--by",
-        "tester",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    decline(&registry, &child.to_string());
     let (_, out) = submit_text(&registry, &partner, &query.replace("P1", "P2"));
     let (message, read) = response(&out);
     assert_eq!(profile(&message), "Z33", "{out}");
@@ -573,16 +514,6 @@ fn an_opted_out_patient_and_other_organizations_private_fields_are_never_disclos
     assert_eq!(field(&message, "QAK", 2), "NF", "{out}");
 }
 
-fn stock_change(org_device: &Device, txn: &StockTxn) -> salal_sync::wire::Change {
-    change(
-        Entity::StockTxn,
-        txn.id,
-        ChangeKind::Create,
-        org_device.stamp(now_ms()),
-        Value::Object(stock_txn_fields(txn)),
-    )
-}
-
 fn administered_count(registry: &Registry) -> i64 {
     count(
         registry,
@@ -594,48 +525,17 @@ fn administered_count(registry: &Registry) -> i64 {
 #[test]
 fn a_reported_dose_takes_its_lot_from_the_partners_stock_once() {
     let registry = Registry::start();
-    let partner = partner(&registry, "Valley EHR");
+    let (partner, _) = add_partner(&registry, "Valley EHR");
     let partner_id: Uuid = partner.parse().unwrap();
     // The partner's clinic computer synced its refrigerator and a receipt.
     let device = registry.device(partner_id, 1);
-    let unit = StorageUnit {
-        id: salal_sync::inventory_fields::storage_unit_id("Main fridge"),
-        name: "Main fridge".to_owned(),
-        kind: "refrigerator".to_owned(),
-        active: true,
-    };
-    let receipt = StockTxn {
-        id: new_id(),
-        lot: LotKey::new("49281-0418-50", "z0860bb", day(2030, 11, 4), "VXC1"),
-        cvx: "140".to_owned(),
-        mvx: "CSL".to_owned(),
-        unit: unit.name.clone(),
-        kind: TxnKind::Receipt,
-        quantity: 10,
-        date: day(2012, 8, 1),
-        reason: String::new(),
-        expected: None,
-        counted: None,
-        event_id: None,
-        order_id: None,
-        pair_id: None,
-        counterparty: String::new(),
-        note: String::new(),
-        recorded_by: "nurse".to_owned(),
-    };
-    let outcomes = device.push(vec![
-        change(
-            Entity::StorageUnit,
-            unit.id,
-            ChangeKind::Create,
-            device.stamp(now_ms()),
-            Value::Object(storage_unit_fields(&unit)),
-        ),
-        stock_change(&device, &receipt),
-    ]);
-    for outcome in &outcomes {
-        seq_of(outcome);
-    }
+    sync_receipt(
+        &device,
+        LotKey::new("49281-0418-50", "z0860bb", day(2030, 11, 4), "VXC1"),
+        ("140", "CSL"),
+        10,
+        day(2012, 8, 1),
+    );
     let cursor = device
         .client
         .pull(&PullRequest {
@@ -707,13 +607,7 @@ fn a_reported_dose_takes_its_lot_from_the_partners_stock_once() {
         "{warning}"
     );
     assert_eq!(administered_count(&registry), 1);
-    assert_eq!(
-        count(
-            &registry,
-            "SELECT count(*) FROM records WHERE entity = 'dose'"
-        ),
-        2
-    );
+    assert_eq!(count(&registry, DOSES), 2);
     // The warning is in the log.
     assert_eq!(
         count(
@@ -741,7 +635,7 @@ fn a_reported_dose_takes_its_lot_from_the_partners_stock_once() {
     assert_eq!(administered_count(&registry), 1);
     // A partner that keeps no stock at the registry (an EHR) gets no stock
     // warning on its doses, and takes nothing.
-    let ehr = crate::partner(&registry, "Hillside Pediatrics EHR");
+    let (ehr, _) = add_partner(&registry, "Hillside Pediatrics EHR");
     let from_ehr = original
         .replacen("NIST-IZ-001.00", "NIST-IZ-001.10", 1)
         .replacen("IZ-783274", "IZ-783301", 1);
@@ -755,7 +649,7 @@ fn a_reported_dose_takes_its_lot_from_the_partners_stock_once() {
 #[test]
 fn quality_counts_the_log_lists_failures_and_a_replay_applies_after_the_fix() {
     let registry = Registry::start();
-    let partner = partner(&registry, "Valley EHR");
+    let (partner, _) = add_partner(&registry, "Valley EHR");
     // A clinic registered a child whose family then declined participation.
     let clinic = registry.org("Clínica del Valle");
     let device = registry.device(clinic, 1);

@@ -9,69 +9,11 @@ mod common;
 
 use common::*;
 use reqwest::blocking::{Client, Response};
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{DigitallySignedStruct, SignatureScheme};
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use salal_sync::client::{pem_fingerprint, pinned_tls};
 use std::time::Duration;
-
-fn samples() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/hl7/samples")
-}
 
 fn sample(name: &str) -> String {
     std::fs::read_to_string(samples().join(name)).unwrap()
-}
-
-/// Trusts exactly one certificate, as clinics do (by its SHA-256).
-#[derive(Debug)]
-struct Pinned {
-    fingerprint: [u8; 32],
-    algorithms: WebPkiSupportedAlgorithms,
-}
-
-impl ServerCertVerifier for Pinned {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        if salal_sync::enroll::fingerprint(end_entity.as_ref()) == self.fingerprint {
-            Ok(ServerCertVerified::assertion())
-        } else {
-            Err(rustls::Error::InvalidCertificate(
-                rustls::CertificateError::ApplicationVerificationFailure,
-            ))
-        }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.algorithms.supported_schemes()
-    }
 }
 
 /// The partner's side: an HTTPS client pinned to the registry's certificate.
@@ -84,32 +26,9 @@ struct Partner {
 
 impl Partner {
     fn new(registry: &Registry) -> Partner {
-        let out = registry.cli(&["partner", "add", "--name", "Valley EHR"]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let text = String::from_utf8(out.stdout).unwrap();
-        let mut lines = text.lines();
-        let id = lines.next().unwrap().trim().to_owned();
-        let secret = lines.next().unwrap().trim().to_owned();
+        let (id, secret) = add_partner(registry, "Valley EHR");
         let pem = std::fs::read(registry.tls_dir.join("cert.pem")).unwrap();
-        let leaf = CertificateDer::pem_slice_iter(&pem)
-            .next()
-            .unwrap()
-            .unwrap();
-        let provider: Arc<CryptoProvider> = Arc::new(rustls::crypto::ring::default_provider());
-        let verifier = Pinned {
-            fingerprint: salal_sync::enroll::fingerprint(leaf.as_ref()),
-            algorithms: provider.signature_verification_algorithms,
-        };
-        let tls = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(verifier))
-            .with_no_client_auth();
+        let tls = pinned_tls(pem_fingerprint(&pem).unwrap()).unwrap();
         let http = Client::builder()
             .tls_backend_preconfigured(tls)
             .timeout(Duration::from_secs(120))
@@ -194,12 +113,6 @@ fn header(response: &Response, name: &str) -> String {
         .unwrap_or_default()
 }
 
-fn count(registry: &Registry, sql: &str) -> i64 {
-    sql_i64(&registry.database_url, sql)
-}
-
-const PATIENTS: &str = "SELECT count(*) FROM records WHERE entity = 'patient'";
-const DOSES: &str = "SELECT count(*) FROM records WHERE entity = 'dose'";
 const MAX_SEQ: &str = "SELECT coalesce(max(seq), 0) FROM records";
 
 fn msa(ack: &str) -> String {
@@ -391,34 +304,7 @@ fn an_opted_out_patients_vxu_gets_ae_over_https_and_nothing_is_stored() {
     let child = sample("vxu_nist2014_iz001_admin_child.hl7");
     let first = partner.post("/hl7/v2", child.clone());
     assert_eq!(header(&first, "x-hl7-ack-code"), "AA");
-    let patient: String = {
-        let url = registry.database_url.clone();
-        runtime().block_on(async move {
-            use sqlx_core::connection::Connection;
-            let mut conn = sqlx_postgres::PgConnection::connect(&url).await.unwrap();
-            let id: uuid::Uuid = sqlx_core::query_scalar::query_scalar(
-                "SELECT id FROM records WHERE entity = 'patient'",
-            )
-            .fetch_one(&mut conn)
-            .await
-            .unwrap();
-            id.to_string()
-        })
-    };
-    let out = registry.cli(&[
-        "patient",
-        "delete",
-        &patient,
-        "--reason",
-        "family declined",
-        "--by",
-        "tester",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    decline(&registry, &first_patient_id(&registry));
     assert_eq!(count(&registry, DOSES), 0);
     let seq = count(&registry, MAX_SEQ);
 

@@ -14,6 +14,7 @@ use crate::wire::{
 };
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
+use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
 use serde::Serialize;
@@ -62,6 +63,7 @@ impl ClientError {
     }
 }
 
+/// Trusts exactly one certificate: the one whose SHA-256 is `fingerprint`.
 #[derive(Debug)]
 struct Pinned {
     fingerprint: [u8; 32],
@@ -109,6 +111,30 @@ impl ServerCertVerifier for Pinned {
     }
 }
 
+/// TLS settings (rustls with ring) that trust only the certificate whose
+/// SHA-256 is `fingerprint`, for any reqwest client, blocking or async: pass
+/// them to its builder's `tls_backend_preconfigured`.
+pub fn pinned_tls(fingerprint: [u8; 32]) -> Result<rustls::ClientConfig, rustls::Error> {
+    let provider: Arc<CryptoProvider> = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = Pinned {
+        fingerprint,
+        algorithms: provider.signature_verification_algorithms,
+    };
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth())
+}
+
+/// The SHA-256 fingerprint of the first certificate in `pem` (a PEM file
+/// such as the registry's `cert.pem`); `None` when it holds no readable one.
+#[must_use]
+pub fn pem_fingerprint(pem: &[u8]) -> Option<[u8; 32]> {
+    let leaf = CertificateDer::pem_slice_iter(pem).next()?.ok()?;
+    Some(crate::enroll::fingerprint(leaf.as_ref()))
+}
+
 /// A connection to one registry.
 #[derive(Debug, Clone)]
 pub struct RegistryClient {
@@ -129,17 +155,7 @@ impl RegistryClient {
         if !base.starts_with("https://") {
             return Err(ClientError::BadUrl(base));
         }
-        let provider: Arc<CryptoProvider> = Arc::new(rustls::crypto::ring::default_provider());
-        let verifier = Pinned {
-            fingerprint,
-            algorithms: provider.signature_verification_algorithms,
-        };
-        let tls = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| ClientError::BadAnswer(e.to_string()))?
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(verifier))
-            .with_no_client_auth();
+        let tls = pinned_tls(fingerprint).map_err(|e| ClientError::BadAnswer(e.to_string()))?;
         let http = reqwest::blocking::Client::builder()
             .tls_backend_preconfigured(tls)
             .timeout(timeout)

@@ -10,12 +10,29 @@ use salal_sync::enroll::EnrollmentCode;
 use salal_sync::wire::{Change, ChangeKind, EnrollRequest, Entity, Fields, Outcome, PushRequest};
 use serde_json::{Value, json};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use uuid::Uuid;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_salal-registry");
+
+/// The HL7 sample messages of the shared reference data.
+pub fn samples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/hl7/samples")
+}
+
+/// A file of `tests/fixtures`.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// What a command wrote to its standard output.
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
 
 /// The server `scripts/with-postgres.sh` started; fails the test without one.
 pub fn server_url() -> String {
@@ -91,6 +108,93 @@ pub fn sql_i64(url: &str, statement: &str) -> i64 {
         let _ = conn.close().await;
         n
     })
+}
+
+/// How many patient records there are.
+pub const PATIENTS: &str = "SELECT count(*) FROM records WHERE entity = 'patient'";
+/// How many dose records there are.
+pub const DOSES: &str = "SELECT count(*) FROM records WHERE entity = 'dose'";
+
+/// Runs a scalar query on `registry`'s database.
+pub fn count(registry: &Registry, sql: &str) -> i64 {
+    sql_i64(&registry.database_url, sql)
+}
+
+/// The id of the first patient record `registry` returns.
+pub fn first_patient_id(registry: &Registry) -> String {
+    let url = registry.database_url.clone();
+    runtime().block_on(async move {
+        use sqlx_core::connection::Connection;
+        let mut conn = sqlx_postgres::PgConnection::connect(&url).await.unwrap();
+        let id: Uuid = sqlx_core::query_scalar::query_scalar(
+            "SELECT id FROM records WHERE entity = 'patient'",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        id.to_string()
+    })
+}
+
+/// `partner add --name NAME`: the new partner's id and credential.
+pub fn add_partner(registry: &Registry, name: &str) -> (String, String) {
+    let out = registry.cli(&["partner", "add", "--name", name]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = stdout(&out);
+    let mut lines = text.lines();
+    let id = lines.next().unwrap().trim().to_owned();
+    let secret = lines.next().unwrap().trim().to_owned();
+    (id, secret)
+}
+
+/// `hl7 submit FILE --partner PARTNER`: exit code (0 or 1) and output.
+pub fn submit_file(registry: &Registry, partner: &str, file: &Path) -> (i32, String) {
+    let out = registry.cli(&[
+        "hl7",
+        "submit",
+        file.to_str().unwrap(),
+        "--partner",
+        partner,
+    ]);
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap(), stdout(&out))
+}
+
+/// `birth-feed import FILE`: exit code (0 or 1) and output.
+pub fn import(registry: &Registry, file: &Path) -> (i32, String) {
+    let out = registry.cli(&["birth-feed", "import", file.to_str().unwrap()]);
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap(), stdout(&out))
+}
+
+/// `patient delete`: the family of `patient` declined participation.
+pub fn decline(registry: &Registry, patient: &str) {
+    let out = registry.cli(&[
+        "patient",
+        "delete",
+        patient,
+        "--reason",
+        "family declined",
+        "--by",
+        "tester",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 pub fn free_port() -> u16 {
@@ -307,5 +411,63 @@ pub fn seq_of(outcome: &Outcome) -> i64 {
     match outcome {
         Outcome::Applied { seq } | Outcome::Duplicate { seq } => *seq,
         Outcome::Rejected { .. } => panic!("rejected: {outcome:?}"),
+    }
+}
+
+/// A clinic computer of the device's organization syncs its refrigerator,
+/// "Main fridge", and a receipt of `quantity` doses of `lot` (vaccine `cvx`
+/// by `mvx`) into it on `date`; panics unless both are applied.
+pub fn sync_receipt(
+    device: &Device,
+    lot: salal_inventory::LotKey,
+    (cvx, mvx): (&str, &str),
+    quantity: i64,
+    date: chrono::NaiveDate,
+) {
+    use salal_inventory::{StockTxn, TxnKind};
+    use salal_sync::inventory_fields::{StorageUnit, stock_txn_fields, storage_unit_fields};
+    let unit = StorageUnit {
+        id: salal_sync::inventory_fields::storage_unit_id("Main fridge"),
+        name: "Main fridge".to_owned(),
+        kind: "refrigerator".to_owned(),
+        active: true,
+    };
+    let receipt = StockTxn {
+        id: new_id(),
+        lot,
+        cvx: cvx.to_owned(),
+        mvx: mvx.to_owned(),
+        unit: unit.name.clone(),
+        kind: TxnKind::Receipt,
+        quantity,
+        date,
+        reason: String::new(),
+        expected: None,
+        counted: None,
+        event_id: None,
+        order_id: None,
+        pair_id: None,
+        counterparty: String::new(),
+        note: String::new(),
+        recorded_by: "nurse".to_owned(),
+    };
+    let hlc = device.stamp(now_ms());
+    for outcome in device.push(vec![
+        change(
+            Entity::StorageUnit,
+            unit.id,
+            ChangeKind::Create,
+            hlc,
+            Value::Object(storage_unit_fields(&unit)),
+        ),
+        change(
+            Entity::StockTxn,
+            receipt.id,
+            ChangeKind::Create,
+            hlc,
+            Value::Object(stock_txn_fields(&receipt)),
+        ),
+    ]) {
+        seq_of(&outcome);
     }
 }

@@ -20,7 +20,7 @@ use crate::sync::SyncHandle;
 use chrono::NaiveDate;
 use salal_clinic::inventory::{CountEntry, Removal, TransferTo, doses_report_csv, expiring_within};
 use salal_clinic::{Clinic, Session};
-use salal_core::i18n::{Lang, format_date, tr, tr_args};
+use salal_core::i18n::{Lang, UserMessage, format_date, tr, tr_args};
 use salal_core::user::Permission;
 use salal_inventory::ReasonUse;
 use salal_ipc::documents::SavedFile;
@@ -176,18 +176,28 @@ fn period(req: &PeriodRequest, lang: Lang) -> CmdResult<(NaiveDate, NaiveDate)> 
     ))
 }
 
+/// `query` of the signed-in user's clinic over the period of `req` (from,
+/// to), in the user's language.
+fn over_period<T, E: UserMessage>(
+    shell: &Shell,
+    req: &PeriodRequest,
+    query: impl FnOnce(&Clinic, &Session, NaiveDate, NaiveDate, Lang) -> Result<T, E>,
+) -> CmdResult<T> {
+    let (clinic, session) = shell.signed_in()?;
+    let lang = shell.lang();
+    let (from, to) = period(req, lang)?;
+    query(&clinic, &session, from, to, lang).map_err(|e| to_ipc(&e, lang))
+}
+
 /// Non-viable vaccine recorded in a period, with what to do and by when.
 #[tauri::command(async)]
 pub(crate) fn non_viable(
     shell: State<'_, Shell>,
     req: PeriodRequest,
 ) -> CmdResult<Vec<NonViableView>> {
-    let (clinic, session) = shell.signed_in()?;
-    let lang = shell.lang();
-    let (from, to) = period(&req, lang)?;
-    let rows = clinic
-        .non_viable(&session, from, to)
-        .map_err(|e| to_ipc(&e, lang))?;
+    let rows = over_period(&shell, &req, |clinic, session, from, to, _| {
+        clinic.non_viable(session, from, to)
+    })?;
     Ok(rows.iter().map(non_viable_view).collect())
 }
 
@@ -197,12 +207,9 @@ pub(crate) fn count_history(
     shell: State<'_, Shell>,
     req: PeriodRequest,
 ) -> CmdResult<Vec<CountSessionView>> {
-    let (clinic, session) = shell.signed_in()?;
-    let lang = shell.lang();
-    let (from, to) = period(&req, lang)?;
-    let rows = clinic
-        .count_history(&session, from, to)
-        .map_err(|e| to_ipc(&e, lang))?;
+    let rows = over_period(&shell, &req, |clinic, session, from, to, _| {
+        clinic.count_history(session, from, to)
+    })?;
     Ok(rows.iter().map(count_session_view).collect())
 }
 
@@ -352,12 +359,9 @@ pub(crate) fn doses_report(
     shell: State<'_, Shell>,
     req: PeriodRequest,
 ) -> CmdResult<DosesReportView> {
-    let (clinic, session) = shell.signed_in()?;
-    let lang = shell.lang();
-    let (from, to) = period(&req, lang)?;
-    let report = clinic
-        .doses_report(&session, from, to, lang)
-        .map_err(|e| to_ipc(&e, lang))?;
+    let report = over_period(&shell, &req, |clinic, session, from, to, lang| {
+        clinic.doses_report(session, from, to, lang)
+    })?;
     Ok(doses_report_view(&report))
 }
 

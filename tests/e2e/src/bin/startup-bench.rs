@@ -125,14 +125,9 @@ fn resident_memory_kb(binary: &Path) -> TestResult<(u64, u64)> {
     let mut pss_total = 0;
     for pid in &family {
         let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
-        let pss: u64 = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find_map(|l| l.strip_prefix("Pss:"))
-                    .and_then(|v| v.split_whitespace().next()?.parse().ok())
-            })
-            .unwrap_or(0);
+        let rollup =
+            std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
+        let pss = rollup_kb(&rollup, "Pss:");
         pss_total += pss;
         #[expect(clippy::print_stdout, reason = "a benchmark's report is its output")]
         {
@@ -141,7 +136,7 @@ fn resident_memory_kb(binary: &Path) -> TestResult<(u64, u64)> {
                 name.trim(),
                 rss(*pid) / 1024,
                 pss / 1024,
-                pss_kinds(*pid)
+                pss_kinds(&rollup)
             );
             if std::env::var_os("SALAL_BENCH_MAPS").is_some() {
                 for (kb, mapping) in largest_mappings(*pid, 8) {
@@ -160,21 +155,24 @@ fn resident_memory_kb(binary: &Path) -> TestResult<(u64, u64)> {
     Ok((rss(app_pid), family.iter().map(|p| rss(*p)).sum()))
 }
 
-/// `anon A MB, file F MB, shmem S MB`: what a process's PSS is made of.
-fn pss_kinds(pid: u32) -> String {
-    let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
-    let kb = |name: &str| -> u64 {
-        rollup
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.split_whitespace().next()?.parse().ok())
-            .unwrap_or(0)
-    };
+/// The kB of field `name` (`Pss:`, `Pss_Anon:`, ...) in the text of a
+/// process's `/proc/PID/smaps_rollup`; 0 when it is not there.
+fn rollup_kb(rollup: &str, name: &str) -> u64 {
+    rollup
+        .lines()
+        .find_map(|l| l.strip_prefix(name))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// `anon A MB, file F MB, shmem S MB`: what a process's PSS is made of, from
+/// the text of its `/proc/PID/smaps_rollup`.
+fn pss_kinds(rollup: &str) -> String {
     format!(
         "anon {} MB, file {} MB, shmem {} MB",
-        kb("Pss_Anon:") / 1024,
-        kb("Pss_File:") / 1024,
-        kb("Pss_Shmem:") / 1024
+        rollup_kb(rollup, "Pss_Anon:") / 1024,
+        rollup_kb(rollup, "Pss_File:") / 1024,
+        rollup_kb(rollup, "Pss_Shmem:") / 1024
     )
 }
 
