@@ -12,6 +12,22 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use uuid::Uuid;
 
+/// Prints one line of output. A reader that went away (`hl7 submit … | head`)
+/// ends the command quietly, as `salal` does, instead of a panic.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let mut stdout = std::io::stdout().lock();
+        if let Err(e) = writeln!(stdout, $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+            eprintln!("salal-registry: cannot write the output: {e}");
+            std::process::exit(1);
+        }
+    }};
+}
+
 /// The Salal Registry server and its administration commands.
 #[derive(Parser, Debug)]
 #[command(name = "salal-registry", version)]
@@ -256,7 +272,7 @@ async fn review(
         ReviewCommand::List => {
             let reviews = matching::open_reviews(&mut tx).await?;
             for r in &reviews {
-                println!(
+                out!(
                     "{} {} {:.1}  {}  |  {}",
                     r.a.hyphenated(),
                     r.b.hyphenated(),
@@ -265,18 +281,18 @@ async fn review(
                     r.b_summary
                 );
             }
-            println!("{} pairs to review", reviews.len());
+            out!("{} pairs to review", reviews.len());
         }
         ReviewCommand::Merge { a, b } => {
             let (a, b) = (patient_id(&a)?, patient_id(&b)?);
             salal_registry::records::lock_seq(&mut tx).await?;
             matching::merge(&mut tx, a, b, by, None).await?;
-            println!("merged {b} into {a}");
+            out!("merged {b} into {a}");
         }
         ReviewCommand::Distinct { a, b } => {
             let (a, b) = (patient_id(&a)?, patient_id(&b)?);
             matching::mark_distinct(&mut tx, a, b, by).await?;
-            println!("{a} and {b} are different patients; the pair will not be proposed again");
+            out!("{a} and {b} are different patients; the pair will not be proposed again");
         }
     }
     tx.commit().await?;
@@ -308,11 +324,11 @@ fn hl7_check(files: &[PathBuf]) -> bool {
             },
         };
         for line in check.lines() {
-            println!("{line}");
+            out!("{line}");
         }
         checks.push(check);
     }
-    println!("{}", summary(&checks));
+    out!("{}", summary(&checks));
     checks.iter().any(FileCheck::rejected)
 }
 
@@ -345,9 +361,9 @@ async fn run(cli: Cli) -> Result<Done, RegistryError> {
             db::migrate(&pool).await?;
             let rebuilt = matching::rekey_if_needed(&pool).await?;
             if rebuilt > 0 {
-                println!("rebuilt the matching keys of {rebuilt} patients");
+                out!("rebuilt the matching keys of {rebuilt} patients");
             }
-            println!("database is up to date");
+            out!("database is up to date");
         }
         Command::Serve { listen, tls_dir } => {
             salal_registry::serve(ServeOptions {
@@ -362,14 +378,14 @@ async fn run(cli: Cli) -> Result<Done, RegistryError> {
         } => {
             let pool = db::connect(&url, 1).await?;
             let id = orgs::add(&pool, &name).await?;
-            println!("{}", id.hyphenated());
+            out!("{}", id.hyphenated());
         }
         Command::EnrollCode { org, days, tls_dir } => {
             let org = org_id(&org)?;
             let pool = db::connect(&url, 1).await?;
             let fingerprint = enroll::fingerprint(&pool, tls_dir.as_deref()).await?;
             let code = enroll::issue_code(&pool, org, days, fingerprint).await?;
-            println!("{code}");
+            out!("{code}");
         }
         Command::Export { org } => {
             let org = org_id(&org)?;
@@ -394,7 +410,7 @@ async fn run(cli: Cli) -> Result<Done, RegistryError> {
             let doses =
                 optout::delete_on_request(&mut tx, id, reason.trim(), &staff_name(by)).await?;
             tx.commit().await?;
-            println!(
+            out!(
                 "deleted the data of patient {id} ({doses} doses); the minimal record refuses further data"
             );
         }
@@ -407,7 +423,7 @@ async fn run(cli: Cli) -> Result<Done, RegistryError> {
             let summary = salal_registry::bundle::import_file(&pool, &file, &reply)
                 .await
                 .map_err(|e| e.into_registry_error(lang))?;
-            println!("{summary}");
+            out!("{summary}");
             if summary.more {
                 eprintln!("{}", salal_core::i18n::tr(lang, "registry.bundle.more"));
             }
@@ -416,7 +432,7 @@ async fn run(cli: Cli) -> Result<Done, RegistryError> {
             command: StaffCommand::Add { name },
         } => {
             let pool = db::connect(&url, 1).await?;
-            println!("{}", salal_registry::staff::add(&pool, &name).await?);
+            out!("{}", salal_registry::staff::add(&pool, &name).await?);
         }
         Command::Review { command, by } => {
             let pool = db::connect(&url, 1).await?;
@@ -440,10 +456,10 @@ async fn run(cli: Cli) -> Result<Done, RegistryError> {
                     other => RegistryError::BadInput(other.to_string()),
                 })?;
             for answer in &submitted.answers {
-                println!("{}", answer.ack.replace('\r', "\n").trim_end());
-                println!();
+                out!("{}", answer.ack.replace('\r', "\n").trim_end());
+                out!();
             }
-            println!("{submitted}");
+            out!("{submitted}");
             if submitted
                 .answers
                 .iter()
@@ -466,10 +482,10 @@ async fn run(cli: Cli) -> Result<Done, RegistryError> {
                 salal_registry::partners::message_log(&pool, partner, failed, limit).await?;
             for message in &messages {
                 for line in message.lines() {
-                    println!("{line}");
+                    out!("{line}");
                 }
             }
-            println!("{} messages", messages.len());
+            out!("{} messages", messages.len());
         }
         Command::Hl7 {
             command: Hl7Command::Replay { message_id },
@@ -484,9 +500,9 @@ async fn run(cli: Cli) -> Result<Done, RegistryError> {
                     ) => e,
                     other => RegistryError::BadInput(other.to_string()),
                 })?;
-            println!("{}", replayed.answer.ack.replace('\r', "\n").trim_end());
-            println!();
-            println!(
+            out!("{}", replayed.answer.ack.replace('\r', "\n").trim_end());
+            out!();
+            out!(
                 "hl7 replay: message {} ({} before) replayed as {}: {}",
                 replayed.original,
                 replayed.before,
@@ -504,7 +520,7 @@ async fn run(cli: Cli) -> Result<Done, RegistryError> {
             let pool = db::connect(&url, 1).await?;
             for quality in salal_registry::partners::quality(&pool, partner).await? {
                 for line in quality.lines() {
-                    println!("{line}");
+                    out!("{line}");
                 }
             }
         }
@@ -513,8 +529,8 @@ async fn run(cli: Cli) -> Result<Done, RegistryError> {
         } => {
             let pool = db::connect(&url, 1).await?;
             let partner = salal_registry::partners::add(&pool, &name).await?;
-            println!("{}", partner.id.hyphenated());
-            println!("{}", partner.secret);
+            out!("{}", partner.id.hyphenated());
+            out!("{}", partner.secret);
         }
         Command::BirthFeed {
             command: BirthFeedCommand::Import { file },
@@ -527,9 +543,9 @@ async fn run(cli: Cli) -> Result<Done, RegistryError> {
                     other => RegistryError::BadInput(other.to_string()),
                 })?;
             for error in &summary.errors {
-                println!("{error}");
+                out!("{error}");
             }
-            println!("{summary}");
+            out!("{summary}");
             if !summary.errors.is_empty() {
                 return Ok(Done::Refused);
             }

@@ -270,3 +270,38 @@ fn an_opted_out_patients_vxu_gets_ae_and_nothing_is_stored() {
     assert_eq!(count(&registry, PATIENTS), 1);
     assert_eq!(count(&registry, "SELECT max(seq) FROM records"), seq);
 }
+
+/// A reader that stops early (`hl7 check … | head -1`) ends the command
+/// quietly: no panic, exit 0, the first line as it was.
+#[test]
+fn hl7_check_into_a_reader_that_stops_early_ends_quietly() {
+    use std::io::{BufRead as _, BufReader};
+    use std::process::Stdio;
+    let files: Vec<PathBuf> = std::fs::read_dir(samples())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "hl7"))
+        .collect();
+    // Enough output to outgrow the pipe's buffer several times over.
+    let many: Vec<&PathBuf> = files.iter().cycle().take(files.len() * 40).collect();
+    let mut child = Command::new(BIN)
+        .args(["hl7", "check"])
+        .args(&many)
+        .env_remove("DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        first.contains(": accepted") || first.contains(": rejected"),
+        "{first}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}
