@@ -647,12 +647,10 @@ impl GroupAnswers {
         }
         self.unlogged.sort_unstable_by_key(|(i, _)| *i);
         let n = self.unlogged.len();
-        let mut columns: (Vec<Uuid>, Vec<String>, Vec<String>, Vec<&str>) = (
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::new(),
-        );
+        let mut partners: Vec<Uuid> = Vec::with_capacity(n);
+        let mut controls: Vec<&str> = Vec::with_capacity(n);
+        let mut types: Vec<String> = Vec::with_capacity(n);
+        let mut hashes: Vec<&str> = Vec::with_capacity(n);
         let mut outcomes: Vec<&str> = Vec::with_capacity(n);
         let mut problems: Vec<&str> = Vec::with_capacity(n);
         let mut raws: Vec<&str> = Vec::with_capacity(n);
@@ -661,10 +659,10 @@ impl GroupAnswers {
             let (job, Some(answer)) = (&jobs[*i], self.answers[*i].as_ref()) else {
                 continue;
             };
-            columns.0.push(job.partner);
-            columns.1.push(answer.control_id.clone());
-            columns.2.push(job.parsed.message.message_type().code);
-            columns.3.push(&job.prepared.raw_hash);
+            partners.push(job.partner);
+            controls.push(&answer.control_id);
+            types.push(job.parsed.message.message_type().code);
+            hashes.push(&job.prepared.raw_hash);
             outcomes.push(answer.code.code());
             problems.push(listed);
             raws.push(&job.raw);
@@ -676,10 +674,10 @@ impl GroupAnswers {
              SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],
                                   $6::text[], $7::text[], $8::text[])",
         )
-        .bind(columns.0)
-        .bind(columns.1)
-        .bind(columns.2)
-        .bind(columns.3)
+        .bind(partners)
+        .bind(controls)
+        .bind(types)
+        .bind(hashes)
         .bind(outcomes)
         .bind(problems)
         .bind(raws)
