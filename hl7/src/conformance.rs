@@ -1224,12 +1224,12 @@ impl SegmentChecker<'_> {
         code: &str,
         problems: &mut Vec<Problem>,
     ) {
-        let ids: Vec<&str> = binding.split(':').collect();
-        let sets: Vec<_> = ids
-            .iter()
-            .filter_map(|id| self.library.checkable(id))
-            .collect();
-        if sets.is_empty() || sets.iter().any(|set| set.contains(code)) {
+        let ids = || binding.split(':');
+        let mut checkable = ids().filter_map(|id| self.library.checkable(id)).peekable();
+        if checkable.peek().is_none() {
+            return;
+        }
+        if checkable.any(|set| set.contains(code)) {
             return;
         }
         let codes = CodeSets::embedded().ok();
@@ -1238,7 +1238,7 @@ impl SegmentChecker<'_> {
         // than the profile's library, and the IG accepts HL70162 routes
         // beside NCIT; table 0396 itself lists "HL7nnnn" and "99zzz" as
         // patterns, not codes.
-        let known_elsewhere = ids.iter().any(|id| match *id {
+        let known_elsewhere = ids().any(|id| match id {
             "CVX" => codes.is_some_and(|c| c.vaccine(code).is_some()),
             "MVX" => codes.is_some_and(|c| c.manufacturer(code).is_some()),
             "NDC_Use" | "NDC_Sale" => codes.is_some_and(|c| c.ndc(code).is_some()),

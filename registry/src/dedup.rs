@@ -83,12 +83,13 @@ pub async fn link_duplicates(
         // Each patient's records through `records_patient`, the doses
         // picked from them after: with `entity = 'dose'` in the same scan, a
         // planner that misjudges how many doses there are (a table not yet
-        // analyzed) intersects with every dose in the primary key.
+        // analyzed) intersects with every dose in the primary key. No row
+        // locks: every writer of records holds the sequence lock, as the
+        // caller does, and locking a row writes it (WAL, a dirty page).
         "WITH mine AS MATERIALIZED (
              SELECT r.entity, r.id, r.owner_org, r.patient_id, r.fields, r.stamps, r.seq
              FROM unnest($1::uuid[]) AS k(id)
              JOIN records r ON r.patient_id = k.id
-             FOR UPDATE OF r
          )
          SELECT id, owner_org, patient_id, fields, stamps FROM mine
          WHERE entity = 'dose' ORDER BY seq",

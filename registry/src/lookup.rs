@@ -180,8 +180,12 @@ pub async fn lookup(
         ApiError::internal()
     })?;
     let variants = query_records(request);
-    let mut keys: Vec<String> = variants.iter().flat_map(blocking_keys).collect();
-    keys.sort();
+    let mut keys: Vec<i64> = variants
+        .iter()
+        .flat_map(blocking_keys)
+        .map(|k| crate::matching::key_hash(&k))
+        .collect();
+    keys.sort_unstable();
     keys.dedup();
 
     let mut conn = pool.acquire().await?;

@@ -135,22 +135,24 @@ async fn load_patients(
         return Ok(HashMap::new());
     }
     // Matching reads the private fields too (the owner's), inside the
-    // registry, and every organization's medical record number.
+    // registry, and every organization's medical record number. The pieces
+    // are laid over each other here rather than in SQL: jsonb concatenation
+    // rebuilds every document in the server, on the writer's critical path.
     let rows = query(
-        "SELECT r.id, r.fields || coalesce(pf.fields, '{}'::jsonb)
-                || jsonb_build_object('_medical_records', coalesce(
-                     (SELECT jsonb_agg(jsonb_build_array(m.org_id::text,
-                                                         m.fields->>'medical_record_number'))
-                        FROM private_fields m
-                       WHERE m.entity = 'patient' AND m.record_id = r.id
-                         AND m.fields ? 'medical_record_number'),
-                     '[]'::jsonb)) AS fields
-         FROM records r
+        "SELECT r.id, r.fields, pf.fields AS own, mrn.orgs, mrn.numbers
+         FROM unnest($1::uuid[]) AS k(id)
+         JOIN records r ON r.entity = 'patient' AND r.id = k.id
          LEFT JOIN LATERAL (
              SELECT fields FROM private_fields
              WHERE entity = 'patient' AND record_id = r.id AND org_id = r.owner_org
          ) pf ON true
-         WHERE r.entity = 'patient' AND r.id = ANY($1)",
+         LEFT JOIN LATERAL (
+             SELECT array_agg(m.org_id::text) AS orgs,
+                    array_agg(m.fields->>'medical_record_number') AS numbers
+             FROM private_fields m
+             WHERE m.entity = 'patient' AND m.record_id = r.id
+               AND m.fields ? 'medical_record_number'
+         ) mrn ON true",
     )
     .bind(ids.to_vec())
     .fetch_all(&mut *conn)
@@ -158,9 +160,30 @@ async fn load_patients(
     let mut out = HashMap::with_capacity(rows.len());
     for row in rows {
         let id: Uuid = row.try_get("id")?;
-        if let Value::Object(fields) = row.try_get::<Value, _>("fields")? {
-            out.insert(id, fields);
+        let Value::Object(mut fields) = row.try_get::<Value, _>("fields")? else {
+            continue;
+        };
+        if let Some(Value::Object(own)) = row.try_get::<Option<Value>, _>("own")? {
+            fields.extend(own);
         }
+        let orgs: Vec<String> = row
+            .try_get::<Option<Vec<String>>, _>("orgs")?
+            .unwrap_or_default();
+        let numbers: Vec<Option<String>> = row
+            .try_get::<Option<Vec<Option<String>>>, _>("numbers")?
+            .unwrap_or_default();
+        let medical_records = orgs
+            .into_iter()
+            .zip(numbers)
+            .map(|(org, number)| {
+                Value::Array(vec![
+                    Value::String(org),
+                    number.map_or(Value::Null, Value::String),
+                ])
+            })
+            .collect();
+        fields.insert(MEDICAL_RECORDS.to_owned(), Value::Array(medical_records));
+        out.insert(id, fields);
     }
     Ok(out)
 }
@@ -175,6 +198,19 @@ pub const MAX_BLOCK: i64 = 300;
 /// The most records an identifier key fetches (a shared family phone, a
 /// reused chart number).
 const MAX_IDENTIFIER_BLOCK: i64 = 5000;
+
+/// How a blocking key is stored in `match_keys`: the first 8 bytes of its
+/// SHA-256, as a signed 64-bit integer. A fixed-size key keeps the index
+/// small and its comparisons cheap (a text key compares under the
+/// database's collation); a collision only adds a candidate, which the
+/// matcher scores like any other.
+#[must_use]
+pub fn key_hash(key: &str) -> i64 {
+    let digest = ring::digest::digest(&ring::digest::SHA256, key.as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest.as_ref()[..8]);
+    i64::from_be_bytes(first)
+}
 
 fn identifier_key(key: &str) -> bool {
     ["id:", "bc:", "mrn:", "ph:"]
@@ -242,28 +278,45 @@ async fn candidates_by_key(
         .cloned()
         .collect();
     if !missing.is_empty() {
+        let hashes: Vec<i64> = missing.iter().map(|k| key_hash(k)).collect();
+        let limits: Vec<i64> = missing
+            .iter()
+            .map(|k| {
+                if identifier_key(k) {
+                    MAX_IDENTIFIER_BLOCK
+                } else {
+                    MAX_BLOCK + 1
+                }
+            })
+            .collect();
         let rows = query(
-            "SELECT k.key, m.patient_id FROM unnest($1::text[]) AS k(key)
+            "SELECT k.key, m.patient_id FROM unnest($1::int8[], $2::int8[]) AS k(key, lim)
              CROSS JOIN LATERAL (
-                 SELECT patient_id FROM match_keys
-                 WHERE key = k.key
-                 LIMIT CASE WHEN k.key ~ '^(id|bc|mrn|ph):' THEN $3 ELSE $2 END
+                 SELECT patient_id FROM match_keys WHERE key = k.key LIMIT k.lim
              ) m",
         )
-        .bind(&missing)
-        .bind(MAX_BLOCK + 1)
-        .bind(MAX_IDENTIFIER_BLOCK)
+        .bind(&hashes)
+        .bind(&limits)
         .fetch_all(&mut *conn)
         .await?;
-        for key in missing {
-            cache.by_key.entry(key).or_default();
+        // Two keys of one lookup with the same hash (never seen: 64 bits)
+        // both get the patients; a patient fetched by a colliding key is only
+        // one more candidate for the matcher to tell apart.
+        let mut named: HashMap<i64, Vec<&String>> = HashMap::with_capacity(missing.len());
+        for (key, hash) in missing.iter().zip(&hashes) {
+            named.entry(*hash).or_default().push(key);
         }
+        let mut found: HashMap<String, Vec<Uuid>> = HashMap::with_capacity(missing.len());
         for row in rows {
-            cache
-                .by_key
-                .entry(row.try_get("key")?)
-                .or_default()
-                .push(row.try_get("patient_id")?);
+            let hash: i64 = row.try_get("key")?;
+            let patient: Uuid = row.try_get("patient_id")?;
+            for key in named.get(&hash).into_iter().flatten() {
+                found.entry((*key).clone()).or_default().push(patient);
+            }
+        }
+        for key in missing {
+            let patients = found.remove(&key).unwrap_or_default();
+            cache.by_key.insert(key, patients);
         }
     }
     let mut by_key: HashMap<String, Vec<Uuid>> = keys
@@ -694,13 +747,14 @@ async fn insert_keys(conn: &mut PgConnection, keys: &[(String, Uuid)]) -> Result
     if keys.is_empty() {
         return Ok(());
     }
-    let (texts, ids): (Vec<String>, Vec<Uuid>) = keys.iter().cloned().unzip();
+    let (hashes, ids): (Vec<i64>, Vec<Uuid>) =
+        keys.iter().map(|(k, id)| (key_hash(k), *id)).unzip();
     query(
         "INSERT INTO match_keys (key, patient_id)
-         SELECT k, p FROM unnest($1::text[], $2::uuid[]) AS t(k, p)
+         SELECT k, p FROM unnest($1::int8[], $2::uuid[]) AS t(k, p)
          ON CONFLICT DO NOTHING",
     )
-    .bind(texts)
+    .bind(hashes)
     .bind(ids)
     .execute(conn)
     .await?;

@@ -190,12 +190,11 @@ pub fn derived_change(
     hlc: salal_core::hlc::Stamp,
     fields: salal_sync::wire::Fields,
 ) -> salal_sync::wire::Change {
-    let content = format!(
-        "op:{}:{id}:{}:{}",
-        entity.code(),
-        kind.code(),
-        serde_json::Value::Object(fields.clone())
-    );
+    // The fields as compact JSON, as `Value::Object(fields)` prints them,
+    // without copying the map first.
+    let mut content = format!("op:{}:{id}:{}:", entity.code(), kind.code());
+    let json = serde_json::to_string(&fields).unwrap_or_default();
+    content.push_str(&json);
     salal_sync::wire::Change {
         op_id: derived_id(namespace, &content),
         entity,
@@ -203,5 +202,54 @@ pub fn derived_change(
         hlc,
         kind,
         fields,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use salal_sync::wire::ChangeKind;
+
+    #[test]
+    fn a_derived_change_keeps_the_op_id_of_its_content() {
+        let namespace = Uuid::from_u128(7);
+        let id = Uuid::from_u128(9);
+        let mut fields = Fields::new();
+        fields.insert(
+            "first_name".to_owned(),
+            Value::String("Ana \"Lu\"".to_owned()),
+        );
+        fields.insert(
+            "birth_date".to_owned(),
+            Value::String("2019-07-03".to_owned()),
+        );
+        fields.insert("doses".to_owned(), serde_json::json!([1, {"a": null}]));
+        let stamp = salal_core::hlc::Stamp {
+            wall_ms: 1,
+            counter: 2,
+            replica: 3,
+        };
+        let change = derived_change(
+            namespace,
+            Entity::Patient,
+            id,
+            ChangeKind::Create,
+            stamp,
+            fields.clone(),
+        );
+        // The op id a message got from earlier builds, so a message sent
+        // again after an upgrade is still a duplicate.
+        let content = format!("op:patient:{id}:create:{}", Value::Object(fields.clone()));
+        assert_eq!(change.op_id, derived_id(namespace, &content));
+        fields.insert("first_name".to_owned(), Value::String("Ana".to_owned()));
+        let other = derived_change(
+            namespace,
+            Entity::Patient,
+            id,
+            ChangeKind::Create,
+            stamp,
+            fields,
+        );
+        assert_ne!(change.op_id, other.op_id);
     }
 }

@@ -33,6 +33,12 @@ pub async fn serve(options: ServeOptions) -> Result<(), RegistryError> {
     install_crypto();
     let pool = db::connect(&options.database_url, 16).await?;
     db::migrate(&pool).await?;
+    // A registry upgraded without `salal-registry migrate` still matches
+    // against keys of this build's scheme.
+    let rebuilt = crate::matching::rekey_if_needed(&pool).await?;
+    if rebuilt > 0 {
+        tracing::info!(patients = rebuilt, "rebuilt the matching keys");
+    }
     let files = tls::ensure(&options.tls_dir)?;
     let fingerprint = hex(&files.fingerprint);
     db::set_setting(&pool, FINGERPRINT_KEY, &fingerprint).await?;

@@ -809,17 +809,43 @@ fn migrate_rebuilds_blocking_keys_of_an_older_scheme() {
         )])[0],
     );
     // Keys as the first scheme made them.
-    for statement in [
-        format!("DELETE FROM match_keys WHERE patient_id = '{child}'"),
-        format!(
-            "INSERT INTO match_keys VALUES ('dob:2021-05-04', '{child}'), ('sy:Q210:2021', '{child}')"
-        ),
-        "INSERT INTO settings VALUES ('blocking_keys_version', '1')
-         ON CONFLICT (key) DO UPDATE SET value = '1'"
-            .to_owned(),
-    ] {
-        sql(&registry.database_url, &statement);
-    }
+    let hash = salal_registry::matching::key_hash;
+    let old_keys = |registry: &Registry| {
+        for statement in [
+            format!("DELETE FROM match_keys WHERE patient_id = '{child}'"),
+            format!(
+                "INSERT INTO match_keys VALUES ({}, '{child}'), ({}, '{child}')",
+                hash("dob:2021-05-04"),
+                hash("sy:Q210:2021")
+            ),
+            "INSERT INTO settings VALUES ('blocking_keys_version', '1')
+             ON CONFLICT (key) DO UPDATE SET value = '1'"
+                .to_owned(),
+        ] {
+            sql(&registry.database_url, &statement);
+        }
+    };
+    let current_keys = |registry: &Registry| {
+        count(
+            registry,
+            &format!(
+                "SELECT count(*) FROM match_keys WHERE patient_id = '{child}' AND key IN ({}, {})",
+                hash("df:2021-05-04:A500"),
+                hash("sm:QUISPE:2021-05")
+            ),
+        )
+    };
+    let old_left = |registry: &Registry| {
+        count(
+            registry,
+            &format!(
+                "SELECT count(*) FROM match_keys WHERE key IN ({}, {})",
+                hash("dob:2021-05-04"),
+                hash("sy:Q210:2021")
+            ),
+        )
+    };
+    old_keys(&registry);
     let out = registry.cli(&["migrate"]);
     assert!(
         out.status.success(),
@@ -831,23 +857,30 @@ fn migrate_rebuilds_blocking_keys_of_an_older_scheme() {
         "{}",
         stdout(&out)
     );
-    assert_eq!(
-        count(
-            &registry,
-            &format!(
-                "SELECT count(*) FROM match_keys WHERE patient_id = '{child}'
-                 AND key IN ('df:2021-05-04:A500', 'sm:QUISPE:2021-05')"
-            )
-        ),
-        2
-    );
-    assert_eq!(
-        count(
-            &registry,
-            "SELECT count(*) FROM match_keys WHERE key LIKE 'dob:%' OR key LIKE 'sy:%'"
-        ),
-        0
-    );
+    assert_eq!(current_keys(&registry), 2);
+    assert_eq!(old_left(&registry), 0);
+
+    // A server started on a registry upgraded without `migrate` rebuilds them too.
+    old_keys(&registry);
+    let temp = tempfile::tempdir().unwrap();
+    let addr = format!("127.0.0.1:{}", free_port());
+    let mut server = std::process::Command::new(BIN)
+        .args(["serve", "--listen", &addr, "--tls-dir"])
+        .arg(temp.path().join("tls"))
+        .env("DATABASE_URL", &registry.database_url)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::net::TcpStream::connect(&addr).is_err() {
+        assert!(std::time::Instant::now() < deadline, "serve did not start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_eq!(current_keys(&registry), 2);
+    assert_eq!(old_left(&registry), 0);
+
     // Current keys: nothing to do.
     let out = registry.cli(&["migrate"]);
     assert_eq!(stdout(&out).trim(), "database is up to date");
