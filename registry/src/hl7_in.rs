@@ -399,7 +399,7 @@ impl Committer {
     fn queue(&self) -> &tokio::sync::mpsc::Sender<Pending> {
         self.queue.get_or_init(|| {
             let (sender, receiver) = tokio::sync::mpsc::channel(4 * max_group());
-            tokio::spawn(write_loop(self.pool.clone(), receiver));
+            spawn_writer(&self.pool, receiver);
             sender
         })
     }
@@ -467,6 +467,53 @@ async fn wait(
             "the registry's HL7 writer stopped".to_owned(),
         ))
     })
+}
+
+/// Starts the writer on a thread of its own, with its own runtime and
+/// connections. The writer is the one serial step every message goes
+/// through: woken by PostgreSQL's answer, it runs at once, rather than
+/// behind the requests' tasks (TLS, parsing, checks) queued on the server's
+/// workers. Should the thread not start, the writer runs on the server's
+/// runtime.
+fn spawn_writer(pool: &PgPool, receiver: tokio::sync::mpsc::Receiver<Pending>) {
+    let options = (*pool.connect_options()).clone();
+    let (handoff, taken) = std::sync::mpsc::channel::<tokio::sync::mpsc::Receiver<Pending>>();
+    let started = std::thread::Builder::new()
+        .name("hl7-writer".to_owned())
+        .spawn(move || {
+            let Ok(receiver) = taken.recv() else { return };
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => runtime,
+                Err(error) => {
+                    tracing::error!(%error, "the HL7 writer's runtime did not start");
+                    return;
+                }
+            };
+            runtime.block_on(async move {
+                // Two connections: a group's transaction, and the one its
+                // retry (one savepoint per message) may open while the first
+                // is returned.
+                let pool = sqlx_postgres::PgPoolOptions::new()
+                    .max_connections(2)
+                    .acquire_timeout(crate::db::ACQUIRE_TIMEOUT)
+                    .connect_lazy_with(options);
+                write_loop(pool, receiver).await;
+            });
+        });
+    match started {
+        Ok(_) => {
+            if let Err(std::sync::mpsc::SendError(receiver)) = handoff.send(receiver) {
+                tokio::spawn(write_loop(pool.clone(), receiver));
+            }
+        }
+        Err(error) => {
+            tracing::warn!(%error, "the HL7 writer runs on the server's runtime");
+            tokio::spawn(write_loop(pool.clone(), receiver));
+        }
+    }
 }
 
 async fn write_loop(pool: PgPool, mut receiver: tokio::sync::mpsc::Receiver<Pending>) {
