@@ -270,6 +270,24 @@ async fn execute(url: &str, sql: &str) {
     let _ = conn.close().await;
 }
 
+/// POSTs a batch file to `/hl7/v2/batch` as the partner (`what` names the
+/// step in a failure).
+async fn post_batch(
+    http: &Client,
+    base_url: &str,
+    (partner, secret): (&str, &str),
+    file: String,
+    what: &str,
+) -> reqwest::Response {
+    http.post(format!("{base_url}/hl7/v2/batch"))
+        .basic_auth(partner, Some(secret))
+        .header("content-type", "application/hl7-v2")
+        .body(file)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{what}: {e}"))
+}
+
 fn arg(name: &str, default: usize) -> usize {
     let args: Vec<String> = std::env::args().collect();
     args.iter()
@@ -415,14 +433,7 @@ async fn main() {
                 file.push_str(&vxu(run, 2_000_000_000 + first as u64 + k).0);
             }
             let _ = write!(file, "BTS|{n}\rFTS|1\r");
-            let response = http
-                .post(format!("{base_url}/hl7/v2/batch"))
-                .basic_auth(&partner, Some(&secret))
-                .header("content-type", "application/hl7-v2")
-                .body(file)
-                .send()
-                .await
-                .unwrap_or_else(|e| panic!("preload: {e}"));
+            let response = post_batch(&http, &base_url, (&partner, &secret), file, "preload").await;
             assert!(
                 response.status().is_success(),
                 "preload: {}",
@@ -575,14 +586,7 @@ async fn main() {
         let (c0, s0) = pg_counters(&url).await;
         let before = usage(server_pid);
         let started = Instant::now();
-        let response = http
-            .post(format!("{base_url}/hl7/v2/batch"))
-            .basic_auth(&partner, Some(&secret))
-            .header("content-type", "application/hl7-v2")
-            .body(file)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("batch: {e}"));
+        let response = post_batch(&http, &base_url, (&partner, &secret), file, "batch").await;
         let status = response.status();
         let summary = response
             .headers()

@@ -493,9 +493,9 @@ fn spawn_writer(pool: &PgPool, receiver: tokio::sync::mpsc::Receiver<Pending>) {
                 }
             };
             runtime.block_on(async move {
-                // Two connections: a group's transaction, and the one its
-                // retry (one savepoint per message) may open while the first
-                // is returned.
+                // A group holds one connection at a time (its retry begins
+                // after the first attempt's is returned); the second is spare,
+                // for while one broken by a lost link is being closed.
                 let pool = sqlx_postgres::PgPoolOptions::new()
                     .max_connections(2)
                     .acquire_timeout(crate::db::ACQUIRE_TIMEOUT)

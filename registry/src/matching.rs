@@ -302,22 +302,19 @@ async fn candidates_by_key(
         // Two keys of one lookup with the same hash (never seen: 64 bits)
         // both get the patients; a patient fetched by a colliding key is only
         // one more candidate for the matcher to tell apart.
-        let mut named: HashMap<i64, Vec<&String>> = HashMap::with_capacity(missing.len());
-        for (key, hash) in missing.iter().zip(&hashes) {
-            named.entry(*hash).or_default().push(key);
+        let mut named: HashMap<i64, Vec<usize>> = HashMap::with_capacity(missing.len());
+        for (i, hash) in hashes.iter().enumerate() {
+            named.entry(*hash).or_default().push(i);
         }
-        let mut found: HashMap<String, Vec<Uuid>> = HashMap::with_capacity(missing.len());
+        let mut found: Vec<Vec<Uuid>> = vec![Vec::new(); missing.len()];
         for row in rows {
             let hash: i64 = row.try_get("key")?;
             let patient: Uuid = row.try_get("patient_id")?;
-            for key in named.get(&hash).into_iter().flatten() {
-                found.entry((*key).clone()).or_default().push(patient);
+            for &i in named.get(&hash).into_iter().flatten() {
+                found[i].push(patient);
             }
         }
-        for key in missing {
-            let patients = found.remove(&key).unwrap_or_default();
-            cache.by_key.insert(key, patients);
-        }
+        cache.by_key.extend(missing.into_iter().zip(found));
     }
     let mut by_key: HashMap<String, Vec<Uuid>> = keys
         .into_iter()
